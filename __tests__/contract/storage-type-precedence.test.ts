@@ -1,0 +1,56 @@
+import * as path from 'path';
+import { resolveSettings } from '../../src/config/settings';
+import { STORAGE_TYPES, type StorageType, type UnentropyConfig } from '../../src/config/types';
+import { ActionError } from '../../src/errors';
+
+// Contract: storage-type input > config storage.type > sqlite-local; the input has no default.
+const metrics = [{ name: 'loc', type: 'numeric' as const, command: 'echo 1' }];
+
+function settingsFor(input: string | undefined, configType: string | undefined) {
+  const config: UnentropyConfig = {
+    metrics,
+    // s3 needs a bucket; give one so only the storage type is under test
+    storage: { ...(configType ? { type: configType as StorageType } : {}), s3: { bucket: 'b' } },
+  };
+  return resolveSettings({
+    inputs: input === undefined ? {} : { 'storage-type': input },
+    config,
+    env: {},
+    workspace: path.resolve('/tmp/ws'),
+    configFile: 'unentropy.json',
+  });
+}
+
+describe('storage type precedence', () => {
+  test.each<[string, string | undefined, string | undefined, StorageType]>([
+    ['input only', 'sqlite-s3', undefined, 'sqlite-s3'],
+    ['input only (artifact)', 'sqlite-artifact', undefined, 'sqlite-artifact'],
+    ['config only', undefined, 'sqlite-artifact', 'sqlite-artifact'],
+    ['config only (s3)', undefined, 'sqlite-s3', 'sqlite-s3'],
+    ['both: input wins', 'sqlite-local', 'sqlite-s3', 'sqlite-local'],
+    ['both: input wins (other way)', 'sqlite-s3', 'sqlite-local', 'sqlite-s3'],
+    ['empty input is not given', '', 'sqlite-artifact', 'sqlite-artifact'],
+    ['neither', undefined, undefined, 'sqlite-local'],
+  ])('%s', (_label, input, configType, expected) => {
+    expect(settingsFor(input, configType).storageType).toBe(expected);
+  });
+
+  test.each([
+    ['input', 'sqlite-s4', undefined, 'input `storage-type`'],
+    ['input (beats a valid config)', 's3', 'sqlite-local', 'input `storage-type`'],
+    ['config', undefined, 'sqlite', '`storage.type` in unentropy.json'],
+  ])('invalid value from %s is CONFIG_INVALID listing the valid ones', (_label, input, configType, source) => {
+    let error: unknown;
+    try {
+      settingsFor(input, configType);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ActionError);
+    const e = error as ActionError;
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toContain(source);
+    for (const valid of STORAGE_TYPES) expect(e.message).toContain(valid);
+    expect(e.message).toContain(JSON.stringify(input ?? configType));
+  });
+});

@@ -1,0 +1,179 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Settings } from '../config/types';
+import type { BuildContext } from '../context';
+import { MetricsStore } from '../db/metrics-store';
+import { ActionError, toActionError } from '../errors';
+import type { Logger } from '../log';
+import { collectMetrics } from '../metrics/collector';
+import type { CollectedMetric } from '../metrics/types';
+import { ReportService } from '../report/report-service';
+import type { MetricRow, PhaseName, ReportData } from '../report/types';
+import type { SecretRegistry } from '../secrets';
+import type { DownloadResult, StorageBackend, UploadResult } from '../storage/backend';
+import { Deadline } from './deadline';
+import { PhaseRunner } from './phase-runner';
+import { buildMetricRows } from './report-data';
+
+const PHASES: PhaseName[] = ['download', 'collect', 'upload', 'report'];
+
+export interface WorkflowDeps {
+  settings: Settings;
+  context: BuildContext;
+  backend: StorageBackend;
+  log: Logger;
+  secrets: SecretRegistry;
+  /** environment the metric commands start from (INPUT_* is removed by the collector) */
+  env: NodeJS.ProcessEnv;
+  /** aborted on SIGINT / SIGTERM */
+  cancel: AbortSignal;
+  reportService?: ReportService;
+  warnings?: string[];
+}
+
+export interface WorkflowResult {
+  success: boolean;
+  error?: ActionError;
+  collected: CollectedMetric[];
+  totalBuilds: number;
+  databaseSize: number;
+  upload?: UploadResult;
+  download?: DownloadResult;
+  markdown?: string;
+  durationMs: number;
+}
+
+/**
+ * download → collect → upload → report. Upload runs before the report so that a failing report
+ * never costs data, and nothing is uploaded unless collection recorded a complete build.
+ */
+export class Workflow {
+  private readonly phases: PhaseRunner;
+  private readonly report: ReportService;
+
+  constructor(private readonly deps: WorkflowDeps) {
+    this.phases = new PhaseRunner(deps.log);
+    this.report = deps.reportService ?? new ReportService();
+  }
+
+  async run(): Promise<WorkflowResult> {
+    const { settings, backend, log, cancel } = this.deps;
+    const started = Date.now();
+    const deadline = new Deadline(settings.timeoutMs, cancel);
+    const dbPath = settings.databasePath;
+    const result: WorkflowResult = { success: false, collected: [], totalBuilds: 0, databaseSize: 0, durationMs: 0 };
+    let rows: MetricRow[] = [];
+
+    try {
+      result.download = await this.phases.run('download', async (record) => {
+        fs.mkdirSync(path.dirname(dbPath), { recursive: true });
+        const downloaded = await deadline.run('download', (signal) => backend.download(dbPath, { signal, log: (l) => log.info(l) }));
+        for (const note of downloaded.notes) log.info(note);
+        if (downloaded.firstRun && backend.transfers && fs.existsSync(dbPath)) {
+          // A leftover working copy must never become the history of a first run.
+          const aside = `${dbPath}.stale-${Date.now()}`;
+          fs.renameSync(dbPath, aside);
+          log.warning(`Moved a leftover working copy aside to ${aside}.`);
+        }
+        record.detail = downloaded.firstRun ? 'first run: new database' : `${downloaded.bytes} bytes`;
+        return downloaded;
+      });
+
+      let buildId = 0;
+      await this.phases.run('collect', async (record) => {
+        if (cancel.aborted) throw new ActionError('INTERNAL', 'The run was cancelled before collecting metrics.');
+        const store = MetricsStore.open(dbPath, { log: (l) => log.debug(l) });
+        try {
+          result.collected = await collectMetrics(settings.metrics, {
+            cwd: settings.workspace,
+            env: this.deps.env,
+            context: this.deps.context,
+            signal: cancel,
+            log: (l) => log.info(l),
+          });
+          const masked = this.maskSecretLabels(result.collected);
+          ({ buildId } = store.recordBuild(this.deps.context, settings.metrics, masked));
+          result.collected = masked;
+          result.totalBuilds = store.countBuilds();
+          rows = buildMetricRows(store, settings.metrics, masked, buildId);
+        } finally {
+          store.close();
+        }
+        const failed = result.collected.filter((c) => !c.ok).length;
+        record.detail = `${result.collected.length - failed} of ${result.collected.length} metrics`;
+        if (cancel.aborted) throw new ActionError('INTERNAL', 'The run was cancelled during collection; nothing was uploaded.');
+      });
+
+      result.upload = await this.phases.run('upload', async (record) => {
+        const uploaded = await deadline.run('upload', (signal) => backend.upload(dbPath, { signal, log: (l) => log.info(l) }));
+        for (const note of uploaded.notes) log.info(note);
+        result.databaseSize = uploaded.bytes;
+        if (!uploaded.transferred) record.status = 'skipped';
+        record.detail = uploaded.transferred ? `${uploaded.bytes} bytes` : (uploaded.notes[0] ?? 'nothing to transfer');
+        return uploaded;
+      });
+      result.success = true;
+    } catch (e) {
+      result.error = toActionError(e);
+      log.error(result.error.fullMessage);
+      this.phases.skipRemaining(PHASES.slice(0, 3), 'not run: an earlier phase failed');
+    }
+    if (!result.databaseSize && fs.existsSync(dbPath)) result.databaseSize = fs.statSync(dbPath).size;
+
+    // The report never decides the outcome of the data: it runs after upload and its own failure
+    // only fails the step.
+    try {
+      await this.phases.run('report', async () => {
+        result.durationMs = Date.now() - started;
+        result.markdown = await this.report.write(this.reportData(rows, result), {
+          inActions: this.deps.context.inActions,
+        });
+      });
+    } catch (e) {
+      const err = toActionError(e);
+      log.warning(`The job summary could not be written: ${err.message}`);
+      if (result.success) {
+        result.success = false;
+        result.error = err;
+      }
+    }
+    result.durationMs = Date.now() - started;
+    return result;
+  }
+
+  /** A label equal to a known secret is stored and shown masked. */
+  private maskSecretLabels(collected: CollectedMetric[]): CollectedMetric[] {
+    const { secrets } = this.deps;
+    return collected.map((c) => {
+      const masked = { ...c };
+      if (typeof c.value === 'string') masked.value = secrets.redact(c.value);
+      if (c.error) masked.error = secrets.redact(c.error);
+      return masked;
+    });
+  }
+
+  private reportData(rows: MetricRow[], result: WorkflowResult): ReportData {
+    const { settings, context, backend } = this.deps;
+    const notes = [...(result.download?.notes ?? []), ...(result.upload?.notes ?? [])];
+    return {
+      metrics: rows,
+      phases: this.phases.records.map((r) => ({ ...r })),
+      storage: {
+        type: settings.storageType,
+        location: backend.location,
+        firstRun: Boolean(result.download?.firstRun),
+        notes,
+      },
+      build: {
+        commitSha: context.commitSha,
+        branch: context.branch,
+        runId: context.runId,
+        runNumber: context.runNumber,
+        totalBuilds: result.totalBuilds,
+      },
+      warnings: this.deps.warnings ?? [],
+      nextStep: result.upload?.nextStep,
+      failure: result.error ? { code: result.error.code, message: result.error.fullMessage } : undefined,
+    };
+  }
+}
