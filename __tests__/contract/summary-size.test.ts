@@ -165,6 +165,7 @@ describe('job summary size', () => {
     const failed = Array.from({ length: 500 }, (_, i): MetricRow => ({
       name: `f-${i}`,
       type: 'numeric',
+      description: 'd'.repeat(256), // rows big enough to fill the budget on their own
       history: [],
       ok: false,
       error: 'x'.repeat(5000),
