@@ -71,11 +71,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<ActionO
     if (!result.success && result.collected.length > 0 && !result.upload) {
       // The upload did not happen: point an `if: failure()` step at the updated working copy.
       outputs['artifact-path'] = settings.databasePath;
+      log.warning(
+        `This build's metrics were not stored; the updated database is at ${settings.databasePath} (output artifact-path). ` +
+          'Keep it with an `if: failure()` step that uploads steps.<id>.outputs.artifact-path (actions/upload-artifact).',
+      );
     }
   } catch (e) {
     const err = toActionError(e);
     setError(outputs, err);
-    if (!inActions) log.error(`${err.code}: ${err.fullMessage}`);
     await writeFailureSummary(err, settings, inActions, log.warning);
   } finally {
     cancel.dispose();
@@ -85,8 +88,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<ActionO
   if (inActions || env.GITHUB_OUTPUT) writeOutputs(outputs, (s) => secrets.redact(s));
   if (!outputs.success) {
     // In Actions setFailed marks the step and annotates it; locally the error was already printed.
-    if (inActions) core.setFailed(secrets.redact(`${outputs['error-code']}: ${outputs['error-message']}`));
-    else process.exitCode = 1;
+    const line = `${outputs['error-code']}: ${outputs['error-message']}`;
+    if (inActions) core.setFailed(secrets.redact(line));
+    else {
+      log.error(line);
+      process.exitCode = 1;
+    }
   }
   return outputs;
 }

@@ -89,3 +89,41 @@ test('503 answers are retried and a later success is used', async () => {
   expect(lines.filter((l) => l.includes('retrying'))).toHaveLength(2);
   expect(fs.readFileSync(dbPath).equals(body)).toBe(true);
 });
+
+describe('a GetObject 404 without an S3 error code is settled by HeadBucket, never guessed', () => {
+  async function downloadWith(headBucketStatus: number) {
+    const seen: string[] = [];
+    const srv = await serve((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      // Path-style: /metrics is the bucket, /metrics/m.db the key.
+      if (req.method === 'HEAD' && req.url?.split('?')[0].replace(/\/$/, '') === '/metrics') return res.writeHead(headBucketStatus).end();
+      res.writeHead(404).end();
+    });
+    const dbPath = path.join(tmp, 'metrics.db');
+    try {
+      return { result: await backend(srv.endpoint, 0).download(dbPath, { signal: new AbortController().signal, log: () => undefined }), seen };
+    } catch (e) {
+      return { error: e as ActionError, seen };
+    } finally {
+      await srv.close();
+    }
+  }
+
+  test('bucket exists: a first run', async () => {
+    const { result, seen } = await downloadWith(200);
+    expect(result?.firstRun).toBe(true);
+    expect(seen.some((s) => s.startsWith('HEAD /metrics'))).toBe(true);
+  });
+
+  test('bucket missing: S3_BUCKET_NOT_FOUND, not a first run', async () => {
+    const { error } = await downloadWith(404);
+    expect(error).toBeInstanceOf(ActionError);
+    expect(error?.code).toBe('S3_BUCKET_NOT_FOUND');
+  });
+
+  test('HeadBucket denied: an error, not a first run', async () => {
+    const { error, result } = await downloadWith(403);
+    expect(result).toBeUndefined();
+    expect(error).toBeInstanceOf(ActionError);
+  });
+});

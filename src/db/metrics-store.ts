@@ -168,44 +168,30 @@ export class MetricsStore {
       const existing = this.db
         .prepare('SELECT id FROM builds WHERE commit_sha = ? AND run_id = ?')
         .get(context.commitSha, context.runId);
-      let buildId: number;
-      if (existing) {
-        buildId = Number(existing.id);
-        this.db
-          .prepare(
-            `UPDATE builds SET branch = ?, run_number = ?, run_attempt = ?, actor = ?, event_name = ?,
-               repository = ?, timestamp = ? WHERE id = ?`,
-          )
-          .run(
-            context.branch,
-            context.runNumber,
-            context.runAttempt,
-            context.actor,
-            context.eventName,
-            context.repository,
-            context.timestamp,
-            buildId,
-          );
-        this.db.prepare('DELETE FROM metric_values WHERE build_id = ?').run(buildId);
-      } else {
-        const result = this.db
-          .prepare(
-            `INSERT INTO builds (commit_sha, branch, run_id, run_number, run_attempt, actor, event_name,
-               repository, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            context.commitSha,
-            context.branch,
-            context.runId,
-            context.runNumber,
-            context.runAttempt,
-            context.actor,
-            context.eventName,
-            context.repository,
-            context.timestamp,
-          );
-        buildId = Number(result.lastInsertRowid);
-      }
+      // A re-run attempt of the same run (same commit and run id) replaces that build's values.
+      const build = this.db
+        .prepare(
+          `INSERT INTO builds (commit_sha, branch, run_id, run_number, run_attempt, actor, event_name,
+             repository, timestamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (commit_sha, run_id) DO UPDATE SET
+             branch = excluded.branch, run_number = excluded.run_number, run_attempt = excluded.run_attempt,
+             actor = excluded.actor, event_name = excluded.event_name, repository = excluded.repository,
+             timestamp = excluded.timestamp
+           RETURNING id`,
+        )
+        .get(
+          context.commitSha,
+          context.branch,
+          context.runId,
+          context.runNumber,
+          context.runAttempt,
+          context.actor,
+          context.eventName,
+          context.repository,
+          context.timestamp,
+        );
+      const buildId = Number(build?.id);
+      this.db.prepare('DELETE FROM metric_values WHERE build_id = ?').run(buildId);
 
       const metricId = this.db.prepare('SELECT id FROM metric_definitions WHERE name = ?');
       // A value without a definition (should not happen) still gets one, so no result is lost.

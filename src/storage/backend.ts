@@ -9,6 +9,8 @@ export interface DownloadResult {
   notes: string[];
   /** where a corrupt copy was preserved, if one was */
   preservedCorruptCopy?: string;
+  /** one line for the phases table; defaults to "first run: new database" or the bytes downloaded */
+  detail?: string;
 }
 
 export interface UploadResult {

@@ -32,11 +32,13 @@ export class LocalBackend implements StorageBackend {
 
   async download(databasePath: string, _options: PhaseOptions): Promise<DownloadResult> {
     if (!fs.existsSync(databasePath)) {
-      return { firstRun: true, bytes: 0, notes: [this.firstRunNote()] };
+      return { firstRun: true, bytes: 0, notes: [this.firstRunNote()], detail: 'no database yet: new history' };
     }
     const check = MetricsStore.validateFile(databasePath);
     if (check.ok) {
-      return { firstRun: false, bytes: fs.statSync(databasePath).size, notes: [] };
+      const bytes = fs.statSync(databasePath).size;
+      // Nothing was transferred: say what was opened, so the row does not read like a download.
+      return { firstRun: false, bytes, notes: [], detail: `opened the existing ${bytes}-byte database` };
     }
     const preserved = preserveCorruptFile(databasePath);
     if (this.onCorrupt === 'recreate') {

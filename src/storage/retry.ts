@@ -102,9 +102,46 @@ export function isTransientError(err: unknown): boolean {
   return code !== undefined && TRANSIENT_CODES.has(code);
 }
 
+/**
+ * What kind of transient failure this was, for the retry log line: "throttled (SlowDown)",
+ * "server error (HTTP 500 InternalError)", "network (ECONNRESET)", "timeout", "truncated body".
+ */
+export function transientCategory(err: unknown): string {
+  if (!err || typeof err !== 'object') return 'unknown';
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: { throttling?: boolean } };
+  const name = e.Code ?? e.name ?? '';
+  const status = e.$metadata?.httpStatusCode;
+  const label = [status !== undefined ? `HTTP ${status}` : '', name && name !== 'Error' && !/^\d+$/.test(name) ? name : '']
+    .filter(Boolean)
+    .join(' ');
+  if (status === 429 || e.$retryable?.throttling || /throttl|slowdown|toomanyrequests|limitexceeded/i.test(name)) return `throttled (${label || 'throttling'})`;
+  if (name === 'TruncatedBodyError' || name === 'IncompleteBody') return 'truncated body';
+  if (status !== undefined && status >= 500) return `server error (${label})`;
+  // The SDK names a dropped connection "TimeoutError"; the system code says what really happened.
+  const code = status === undefined ? systemErrorCode(err) : undefined;
+  if (code && !/TIMEDOUT/.test(code)) return `network (${code})`;
+  if (code || /timeout/i.test(name) || status === 408) return `timeout (${code || label || name})`;
+  return label || 'transient';
+}
+
+/**
+ * Exponential back-off with full jitter: a random delay in [base/2, base], base = min * 2^(n-1)
+ * capped at max. Jitter keeps parallel jobs that failed together from retrying in lock-step.
+ */
+export function backoffDelayMs(retryNumber: number, minMs: number, maxMs: number, random = Math.random): number {
+  const base = Math.min(maxMs, minMs * 2 ** Math.max(0, retryNumber - 1));
+  return Math.round(base / 2 + random() * (base / 2));
+}
+
+/**
+ * Runs fn, retrying transient failures `attempts` times. p-retry counts the attempts; the delay
+ * is ours (p-retry's own is set to 0) so that the log line can say how long we wait.
+ */
 export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const { signal, log } = options;
   const isTransient = options.isTransient ?? isTransientError;
+  const minMs = options.minTimeoutMs ?? 1000;
+  const maxMs = Math.max(minMs, options.maxTimeoutMs ?? 10_000);
   return pRetry(
     async (attempt) => {
       if (signal?.aborted) throw new pRetry.AbortError(abortReason(signal));
@@ -119,19 +156,36 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
     },
     {
       retries: Math.max(0, Math.floor(options.attempts)),
-      minTimeout: options.minTimeoutMs ?? 1000,
-      maxTimeout: options.maxTimeoutMs ?? 10_000,
-      factor: 2,
-      randomize: true,
-      onFailedAttempt: (err) => {
-        if (err.retriesLeft > 0) {
-          log?.(
-            `${options.what ?? 'Storage request'} failed (attempt ${err.attemptNumber}): ${err.name}: ${err.message}; retrying (${err.retriesLeft} left).`,
-          );
-        }
+      minTimeout: 0,
+      maxTimeout: 0,
+      randomize: false,
+      onFailedAttempt: async (err) => {
+        if (err.retriesLeft <= 0) return;
+        const delay = backoffDelayMs(err.attemptNumber, minMs, maxMs);
+        log?.(
+          `${options.what ?? 'Storage request'} failed (attempt ${err.attemptNumber} of ${err.attemptNumber + err.retriesLeft}, ` +
+            `${transientCategory(err)}): ${err.message}; retrying in ${(delay / 1000).toFixed(1)} s.`,
+        );
+        // Rejecting here ends p-retry with this error: a cancelled run stops waiting at once.
+        await sleep(delay, signal);
       },
     },
   );
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function abortReason(signal: AbortSignal): Error {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
   CopyObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
@@ -42,6 +43,7 @@ export interface S3BackendOptions {
 export const SINGLE_PUT_MAX_BYTES = 16 * 1024 * 1024;
 const PART_SIZE = 8 * 1024 * 1024;
 const CONTENT_TYPE = 'application/vnd.sqlite3';
+const ABORT_MULTIPART_TIMEOUT_MS = 3000;
 
 /** What this run saw of the remote object, for the concurrent-update guard. */
 interface RemoteState {
@@ -85,15 +87,23 @@ export class S3Backend implements StorageBackend {
 
   async download(databasePath: string, options: PhaseOptions): Promise<DownloadResult> {
     await this.ensureCredentials();
-    const bucketConfirmed = await this.checkBucket(options);
     await fs.promises.mkdir(path.dirname(databasePath), { recursive: true });
 
     const temp = tempPathFor(databasePath, 'download');
     let got: { bytes: number; etag?: string } | 'no-such-key';
     try {
-      got = await this.call('GetObject', options, (signal) => this.fetchTo(temp, signal), (err) =>
-        isNoSuchKey(err, bucketConfirmed),
+      // GetObject first: its error body says NoSuchKey or NoSuchBucket, so the usual run costs one
+      // request. Only a bodiless 404 is ambiguous; then HeadBucket decides (never a guess).
+      const first = await this.call('GetObject', options, (signal) => this.fetchTo(temp, signal), (err) =>
+        isNoSuchKey(err) ?? (isBare404(err) ? ({ ambiguous: err } as const) : undefined),
       );
+      if (typeof first === 'object' && 'ambiguous' in first) {
+        const bucketConfirmed = await this.checkBucket(options);
+        if (!bucketConfirmed) throw this.mapError('GetObject', first.ambiguous);
+        got = 'no-such-key';
+      } else {
+        got = first;
+      }
     } catch (err) {
       await fs.promises.rm(temp, { force: true });
       throw err;
@@ -122,9 +132,8 @@ export class S3Backend implements StorageBackend {
   async upload(databasePath: string, options: PhaseOptions): Promise<UploadResult> {
     await this.ensureCredentials();
     const size = await this.checkUploadable(databasePath);
-    const sha256 = await sha256File(databasePath, options.signal);
-
-    await this.guardConcurrentUpdate(options);
+    // Independent: hashing is local CPU, the guard is a round trip.
+    const [sha256] = await Promise.all([sha256File(databasePath, options.signal), this.guardConcurrentUpdate(options)]);
 
     const multipart = size > SINGLE_PUT_MAX_BYTES;
     await this.call(multipart ? 'CreateMultipartUpload' : 'PutObject', options, (signal) =>
@@ -224,6 +233,10 @@ export class S3Backend implements StorageBackend {
     return { bytes, etag: res.ETag };
   }
 
+  /**
+   * The stored object is not a valid database. Before anything else it is copied server-side to
+   * <key>.corrupt-<UTC time> (in both modes), so neither failing nor starting over can lose it.
+   */
   private async handleCorrupt(
     temp: string,
     databasePath: string,
@@ -231,28 +244,45 @@ export class S3Backend implements StorageBackend {
     etag: string | undefined,
     options: PhaseOptions,
   ): Promise<DownloadResult> {
-    const local = await keepAside(temp, databasePath);
     const what = `The database at ${this.location} is not a valid metrics database: ${reason.split(temp).join('the download')}.`;
-    if (this.options.onCorruptDatabase !== 'recreate') {
-      throw new ActionError('DB_CORRUPT', `${what} The downloaded copy was kept at ${local}; the stored object was left unchanged.`, {
-        hint: 'Restore a good copy of the object (e.g. an earlier version, if the bucket keeps versions), or set on-corrupt-database: recreate to start a new history.',
-      });
-    }
-    let remoteCopy: string;
+    let remoteCopy: string | undefined;
+    let copyFailure: string | undefined;
     try {
       remoteCopy = await this.quarantine(options, etag);
     } catch (err) {
-      const why = err instanceof ActionError ? err.message : String(err);
-      throw new ActionError('DB_CORRUPT', `${what} It could not be copied aside before starting over (${why}), so nothing was replaced.`, {
-        hint: 'Grant s3:GetObject and s3:PutObject on the copy key (same prefix), or move the object aside yourself and re-run.',
-      });
+      copyFailure = err instanceof ActionError ? err.message : String(err);
+    }
+    // A local copy as well: it is what this run actually saw, and it survives a failed server-side copy.
+    const local = await keepAside(temp, databasePath);
+
+    if (!remoteCopy) {
+      throw new ActionError(
+        'DB_CORRUPT',
+        `${what} It could not be copied aside on the server (${copyFailure}), so nothing was replaced; the downloaded copy is at ${local}.`,
+        {
+          hint:
+            `Grant s3:GetObject and s3:PutObject on ${this.key}.corrupt-* in bucket ${this.bucket} (the copy key), ` +
+            'or move the object aside yourself and re-run.',
+        },
+      );
+    }
+    if (this.options.onCorruptDatabase !== 'recreate') {
+      throw new ActionError(
+        'DB_CORRUPT',
+        `${what} It was copied to ${remoteCopy} and the stored object was left unchanged.`,
+        {
+          hint:
+            `Restore a good copy to ${this.location} (e.g. an earlier version, if the bucket keeps versions), ` +
+            'or set on-corrupt-database: recreate to start a new history (the corrupt object stays preserved at its copy).',
+        },
+      );
     }
     if (fs.existsSync(databasePath)) preserveCorruptFile(databasePath);
     return {
       firstRun: true,
       bytes: 0,
       preservedCorruptCopy: remoteCopy,
-      notes: [`${what} It was copied to ${remoteCopy} and a new database was started.`],
+      notes: [`${what} The old object was preserved at ${remoteCopy} and a new database was started.`],
     };
   }
 
@@ -320,13 +350,31 @@ export class S3Backend implements StorageBackend {
       // On failure the Upload aborts the multipart upload so no orphaned parts keep costing.
       leavePartsOnError: false,
     });
+    // Cancel or timeout: stop sending parts, then make sure the unfinished multipart upload is
+    // aborted on the server before we return (the process exits right after). The stored object
+    // is untouched: only CompleteMultipartUpload replaces it.
     const onAbort = () => void upload.abort().catch(() => undefined);
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       await upload.done();
+    } catch (err) {
+      if (signal.aborted) await this.abortMultipart(upload.uploadId);
+      throw err;
     } finally {
       signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Best effort, bounded: a run that is being cancelled must still exit promptly. */
+  private async abortMultipart(uploadId: string | undefined): Promise<void> {
+    if (!uploadId) return;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: this.key, UploadId: uploadId }), {
+        abortSignal: AbortSignal.timeout(ABORT_MULTIPART_TIMEOUT_MS),
+      });
+    } catch {
+      // lib-storage tries too; an orphaned upload costs storage, never data.
     }
   }
 
@@ -357,24 +405,32 @@ export class S3Backend implements StorageBackend {
     } catch (err) {
       const settled = settle?.(err);
       if (settled !== undefined) return settled;
-      throw mapS3Error(err, {
-        operation,
-        bucket: this.bucket,
-        key: this.key,
-        region: this.settings.region,
-        endpoint: this.settings.endpoint,
-        secrets: [this.settings.secretAccessKey, this.settings.sessionToken],
-      });
+      throw this.mapError(operation, err);
     }
+  }
+
+  private mapError(operation: string, err: unknown): ActionError {
+    return mapS3Error(err, {
+      operation,
+      bucket: this.bucket,
+      key: this.key,
+      region: this.settings.region,
+      endpoint: this.settings.endpoint,
+      secrets: [this.settings.secretAccessKey, this.settings.sessionToken],
+    });
   }
 }
 
-function isNoSuchKey(err: unknown, bucketConfirmed: boolean): 'no-such-key' | undefined {
+function isNoSuchKey(err: unknown): 'no-such-key' | undefined {
+  const e = err as { name?: string; Code?: string } | undefined;
+  return (e?.Code ?? e?.name) === 'NoSuchKey' ? 'no-such-key' : undefined;
+}
+
+/** A 404 without an S3 error code (some providers, or a proxy): key or bucket, we cannot tell yet. */
+function isBare404(err: unknown): boolean {
   const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
   const name = e?.Code ?? e?.name;
-  if (name === 'NoSuchKey') return 'no-such-key';
-  if (bucketConfirmed && e?.$metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket') return 'no-such-key';
-  return undefined;
+  return e?.$metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchKey';
 }
 
 /** HeadObject's bodiless 404 (NotFound), as opposed to a missing bucket. */
@@ -399,7 +455,7 @@ function metadataFor(sha256: string): Record<string, string> {
 
 async function sha256File(file: string, signal: AbortSignal): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file, { signal })) hash.update(chunk as Buffer);
+  for await (const chunk of fs.createReadStream(file, { signal, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 

@@ -22,6 +22,9 @@ const CREDENTIALS_EXAMPLE = [
  * (withRetry) owns them, so attempts and back-off are counted once.
  */
 export function createS3Client(s3: S3Settings, opts: S3ClientOptions): S3Client {
+  // The SDK warns on Node < 22 about its own future releases: a note for us, not something a
+  // workflow author can act on (the runner picks the Node version), so keep it out of their log.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const hasKeyId = Boolean(s3.accessKeyId);
   const hasSecret = Boolean(s3.secretAccessKey);
   if (hasKeyId !== hasSecret) {

@@ -59,7 +59,7 @@ const NETWORK_CODES = new Set([
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'TruncatedBodyError']);
 
 const MINIMAL_POLICY_HINT = (bucket: string, key: string): string =>
-  `Grant these credentials s3:GetObject and s3:PutObject on arn:aws:s3:::${bucket}/${key} and s3:ListBucket on arn:aws:s3:::${bucket}. ` +
+  `Grant these credentials s3:GetObject and s3:PutObject on arn:aws:s3:::${bucket}/${key}* (the * covers the .corrupt-<time> copies) and s3:ListBucket on arn:aws:s3:::${bucket}. ` +
   'Without s3:ListBucket, S3 answers 403 Access Denied (not 404) for a key that does not exist yet, so even the first run needs it.';
 
 /**
@@ -131,6 +131,14 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): ActionError {
     );
   }
 
+  if (name === 'TruncatedBodyError') {
+    return make(
+      'S3_NETWORK',
+      `The connection to S3 at ${host} kept dropping during ${ctx.operation} of ${where}: ${detail}.`,
+      'Re-run the job; if it keeps happening, check for a proxy or firewall that cuts long transfers, or raise retry-attempts.',
+    );
+  }
+
   if (NETWORK_CODES.has(code) || NETWORK_NAMES.has(name) || (status === undefined && /^E[A-Z_]+$/.test(code))) {
     return make(
       'S3_NETWORK',
@@ -195,7 +203,8 @@ function describe(e: SdkLikeError, status: number | undefined): string {
   if (status !== undefined) parts.push(`HTTP ${status}`);
   const label = e.Code ?? e.code ?? e.name;
   if (label && label !== 'Error' && !/^\d+$/.test(label)) parts.push(label);
-  let message = (e.message ?? '').replace(/^AWS SDK error wrapper for (Error: )?/, '').trim();
+  // A trailing period would double up with the sentence the message is embedded in.
+  let message = (e.message ?? '').replace(/^AWS SDK error wrapper for (Error: )?/, '').trim().replace(/\.+$/, '');
   // The SDK's placeholder for bodiless (HEAD) errors says nothing useful.
   if (message === 'UnknownError' || message === label) message = '';
   const head = parts.join(' ');

@@ -12,6 +12,8 @@ export class Deadline {
     private readonly budgetMs: number,
     private readonly cancel: AbortSignal,
     now = Date.now(),
+    /** how long aborted work may take to clean up before we stop waiting for it, ms */
+    private readonly cleanupGraceMs = 3000,
   ) {
     this.endsAt = now + budgetMs;
   }
@@ -26,25 +28,42 @@ export class Deadline {
       new ActionError('TIMEOUT', `The storage phases did not finish within ${Math.round(this.budgetMs / 1000)} s (during ${what}); nothing partial was uploaded.`, {
         hint: 'Check that the storage endpoint is reachable from the runner, or raise the `timeout` input.',
       });
-    const cancelError = () => new ActionError('INTERNAL', `The run was cancelled during ${what}; nothing partial was uploaded.`);
+    const cancelError = () =>
+      new ActionError('INTERNAL', `The run was cancelled during ${what}; nothing partial was uploaded.`, {
+        hint: 'The job was cancelled (SIGINT/SIGTERM); re-run it to record this build.',
+      });
     if (this.cancel.aborted) throw cancelError();
     if (this.remainingMs() <= 0) throw timeoutError();
 
     let timer: NodeJS.Timeout | undefined;
     let onCancel: (() => void) | undefined;
+    const work = fn(controller.signal);
+    // After aborting, give the work a moment to clean up (e.g. abort a multipart upload on the
+    // server) before we stop waiting: the process exits soon after.
+    const settled = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    let stopping = false;
+    const stopAfterCleanup = (reject: (e: unknown) => void, error: ActionError) => {
+      stopping = true;
+      controller.abort();
+      let grace: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<void>((r) => (grace = setTimeout(r, this.cleanupGraceMs)));
+      void Promise.race([settled, graceOver]).then(() => {
+        clearTimeout(grace);
+        reject(error);
+      });
+    };
     const stop = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(timeoutError());
-      }, this.remainingMs());
-      onCancel = () => {
-        controller.abort();
-        reject(cancelError());
-      };
+      timer = setTimeout(() => stopAfterCleanup(reject, timeoutError()), this.remainingMs());
+      onCancel = () => stopAfterCleanup(reject, cancelError());
       this.cancel.addEventListener('abort', onCancel, { once: true });
     });
+    // Once stopping, the work's own (abort) error must not win over TIMEOUT / cancelled.
+    const guarded = work.catch((err: unknown) => (stopping ? stop : Promise.reject(err)));
     try {
-      return await Promise.race([fn(controller.signal), stop]);
+      return await Promise.race([guarded, stop]);
     } finally {
       clearTimeout(timer);
       if (onCancel) this.cancel.removeEventListener('abort', onCancel);

@@ -75,7 +75,7 @@ export class Workflow {
           fs.renameSync(dbPath, aside);
           log.warning(`Moved a leftover working copy aside to ${aside}.`);
         }
-        record.detail = downloaded.firstRun ? 'first run: new database' : `${downloaded.bytes} bytes`;
+        record.detail = downloaded.detail ?? (downloaded.firstRun ? 'first run: new database' : `${downloaded.bytes} bytes`);
         return downloaded;
       });
 
@@ -114,8 +114,8 @@ export class Workflow {
       });
       result.success = true;
     } catch (e) {
+      // Reported once, by the caller (core.setFailed): a second annotation would only repeat it.
       result.error = toActionError(e);
-      log.error(result.error.fullMessage);
       this.phases.skipRemaining(PHASES.slice(0, 3), 'not run: an earlier phase failed');
     }
     if (!result.databaseSize && fs.existsSync(dbPath)) result.databaseSize = fs.statSync(dbPath).size;
