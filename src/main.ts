@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { loadConfig } from './config/load-config';
 import { resolveSettings } from './config/settings';
 import type { Settings } from './config/types';
-import { readBuildContext } from './context';
+import { readBuildContext, type BuildContext } from './context';
 import { ActionError, toActionError } from './errors';
 import { readInputs, SECRET_INPUTS } from './inputs';
 import { createLogger } from './log';
@@ -79,13 +79,20 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<ActionO
   } catch (e) {
     const err = toActionError(e);
     setError(outputs, err);
-    await writeFailureSummary(err, settings, inActions, log.warning);
+    await writeFailureSummary(err, settings, readBuildContext(env, workspace), log.warning);
   } finally {
     cancel.dispose();
   }
 
   outputs.duration = Date.now() - started;
-  if (inActions || env.GITHUB_OUTPUT) writeOutputs(outputs, (s) => secrets.redact(s));
+  if (inActions || env.GITHUB_OUTPUT) {
+    try {
+      writeOutputs(outputs, (s) => secrets.redact(s));
+    } catch (e) {
+      // The data is already stored; a missing GITHUB_OUTPUT file only costs the outputs.
+      log.warning(`The step outputs could not be written: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
   if (!outputs.success) {
     // In Actions setFailed marks the step and annotates it; locally the error was already printed.
     const line = `${outputs['error-code']}: ${outputs['error-message']}`;
@@ -110,18 +117,18 @@ function setError(outputs: ActionOutputs, err: ActionError): void {
   outputs['error-message'] = err.fullMessage;
 }
 
-async function writeFailureSummary(err: ActionError, settings: Settings | undefined, inActions: boolean, warn: (s: string) => void) {
+async function writeFailureSummary(err: ActionError, settings: Settings | undefined, context: BuildContext, warn: (s: string) => void) {
   try {
     await new ReportService().write(
       {
         metrics: [],
         phases: (['download', 'collect', 'upload', 'report'] as const).map((name) => ({ name, status: 'skipped' as const, durationMs: 0, detail: 'not run' })),
         storage: { type: settings?.storageType ?? 'sqlite-local', location: settings?.databasePath ?? '', firstRun: false, notes: [] },
-        build: { commitSha: '', branch: '', runId: '', runNumber: 0, totalBuilds: 0 },
+        build: { commitSha: context.commitSha, branch: context.branch, runId: context.runId, runNumber: context.runNumber, totalBuilds: 0 },
         warnings: [],
         failure: { code: err.code, message: err.fullMessage },
       },
-      { inActions },
+      { inActions: context.inActions },
     );
   } catch (e) {
     warn(`The job summary could not be written: ${e instanceof Error ? e.message : String(e)}`);

@@ -21,7 +21,8 @@ import { readInputs } from './inputs';
 import { createS3Client, resolveCredentialsOrFail } from './storage/s3-client';
 import { endpointHost, mapS3Error, redactSecrets } from './storage/s3-errors';
 
-const USAGE = `Usage: validate-track-metrics-setup.sh [--config FILE] [--bucket NAME] [--endpoint URL] [--region REGION] [--key KEY] [--workspace DIR]
+const USAGE = `Usage: validate-track-metrics-setup.sh [--config FILE] [--bucket NAME] [--endpoint URL] [--region REGION] [--key KEY]
+       [--force-path-style true|false] [--workspace DIR]
 
 Checks the sqlite-s3 setup of track-metrics: the config file, the S3 settings, credentials,
 the bucket, and that the database key can be written, read back and deleted.
@@ -104,7 +105,10 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   process.stdout.write('track-metrics setup check (sqlite-s3)\n');
 
   const settings = checkSettings(inputs, workspace, env, report);
-  if (!settings) return 1;
+  if (!settings) {
+    process.stdout.write('\nSome checks failed: fix the ✘ lines above and run this again.\n');
+    return 1;
+  }
   await checkBucket(settings.s3, secrets, report);
   process.stdout.write(report.failed ? '\nSome checks failed: fix the ✘ lines above and run this again.\n' : '\nAll checks passed: the action can use this bucket.\n');
   return report.failed ? 1 : 0;
@@ -129,7 +133,7 @@ function checkSettings(inputs: Record<string, string>, workspace: string, env: N
     return settings;
   } catch (e) {
     const err = toActionError(e);
-    report.fail(`${err.code}: ${err.message}`, err.hint);
+    report.fail(`${err.code}: ${err.message}`, localHint(err));
     return undefined;
   }
 }
@@ -141,7 +145,7 @@ async function checkBucket(s3: S3Settings, secrets: Array<string | undefined>, r
     await resolveCredentialsOrFail(client);
   } catch (e) {
     const err = toActionError(e);
-    report.fail(`${err.code}: ${err.message}`, err.hint);
+    report.fail(`${err.code}: ${err.message}`, localHint(err));
     return;
   }
   report.ok(`Credentials found (${s3.accessKeyId ? 'from the s3-access-key-id / s3-secret-access-key inputs' : 'from the AWS credential chain'}).`);
@@ -150,7 +154,7 @@ async function checkBucket(s3: S3Settings, secrets: Array<string | undefined>, r
   const probeKey = `${s3.key}.track-metrics-setup-check-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const mapped = (operation: string, e: unknown, key = s3.key): ActionError =>
     mapS3Error(e, { operation, bucket, key, region: s3.region, endpoint: s3.endpoint, secrets });
-  const fail = (err: ActionError) => report.fail(`${err.code}: ${err.message}`, err.hint);
+  const fail = (err: ActionError) => report.fail(`${err.code}: ${err.message}`, localHint(err));
 
   try {
     let headBucketDenied: ActionError | undefined;
@@ -233,3 +237,9 @@ void main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
+
+/** On a terminal, credentials come from the shell, not from workflow secrets: say how. */
+function localHint(err: ActionError): string | undefined {
+  if (err.code !== 'S3_CONFIG_MISSING' || !/credential/i.test(err.message)) return err.hint;
+  return 'Here, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in this shell and run again. In the workflow: ' + (err.hint ?? '');
+}

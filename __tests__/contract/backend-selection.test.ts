@@ -122,12 +122,17 @@ describe('phase behaviour of the non-transferring backends', () => {
     expect(fs.existsSync(settings.databasePath)).toBe(false);
   });
 
-  test.each<StorageType>(['sqlite-local', 'sqlite-artifact'])('%s: upload transfers nothing and leaves the file as it is', async (type) => {
+  // Local mode: the file is the storage, so its upload phase has done its job (saved in place);
+  // artifact mode leaves the transfer to a workflow step.
+  test.each<[StorageType, boolean]>([
+    ['sqlite-local', true],
+    ['sqlite-artifact', false],
+  ])('%s: upload moves no bytes and leaves the file as it is (saved: %s)', async (type, saved) => {
     const { backend, settings } = backendFor({ input: type });
     const bytes = Buffer.from(`stand-in database for ${type}`);
     fs.writeFileSync(settings.databasePath, bytes);
     const result = await backend.upload(settings.databasePath, phase);
-    expect(result.transferred).toBe(false);
+    expect(result.transferred).toBe(saved);
     expect(result.bytes).toBe(bytes.length);
     expect(fs.readFileSync(settings.databasePath)).toEqual(bytes);
   });

@@ -84,7 +84,7 @@ describe('job summary: user text cannot break the layout or inject HTML', () => 
 
   it('puts branch and commit in code spans the user text cannot close', () => {
     const build = markdown.split('\n')[2];
-    expect(build).toBe('**Build** ``abc`def`` on `` feat/<x>|`y` `` · run #7 · 3 builds recorded');
+    expect(build).toBe('**Build** ``abc`def|0123`` on `` feat/<x>|`y` `` · run #7 · 3 builds recorded');
   });
 });
 

@@ -60,6 +60,12 @@ function expectSucceeded(run: ActionRun): void {
 
 const runtimes: Runtime[] = ['node20', 'node24'];
 
+/** A JWT-shaped token with the claim @actions/artifact reads the backend ids from (unsigned: it is only parsed). */
+function fakeRuntimeToken(): string {
+  const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  return `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ scp: 'Actions.ExampleScope Actions.Results:ce7f54c7-61c7-4aae-887f-30da475f5f1a:ca395085-040a-526b-2ce8-bdc85f692774' })}.sig`;
+}
+
 describe.each(runtimes)('sqlite-artifact under %s', (runtime) => {
   beforeAll(() => expect(fs.existsSync(RUNTIMES[runtime])).toBe(true));
 
@@ -146,7 +152,29 @@ describe.each(runtimes)('sqlite-artifact under %s', (runtime) => {
     expect(fs.readFileSync(path.join(ws, kept[0]))).toEqual(bad);
     expect(countBuilds(path.join(ws, DB))).toBe(1);
     expect(run.summary).toContain(kept[0]);
+    // A history was set aside, so this is not presented as a first run.
+    expect(run.summary).not.toContain('First run');
     expect(stepWith(run.summary, 'actions/upload-artifact@v4')).toMatchObject({ name: 'unentropy-metrics', path: DB });
+  });
+
+  test('artifact-upload: true when the artifact service is unreachable: the bundled client loads, fails clearly, and the database is kept', async () => {
+    const ws = workspaceWith('71');
+    const run = await runAction({
+      runtime,
+      actionDir,
+      workspace: ws,
+      inputs: { 'storage-type': 'sqlite-artifact', 'artifact-upload': 'true' },
+      // The real @actions/artifact client, bundled, on this runtime. Boundary: GitHub's artifact
+      // service cannot be reached from here, so it gets a results URL on a closed loopback port.
+      env: { ACTIONS_RUNTIME_TOKEN: fakeRuntimeToken(), ACTIONS_RESULTS_URL: 'http://127.0.0.1:9/' },
+      timeoutMs: 120_000,
+    });
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).not.toMatch(/TypeError|SyntaxError|Cannot find module/);
+    expect(run.outputs['error-message']).toMatch(/Uploading artifact "unentropy-metrics" failed/);
+    expect(run.outputs['error-message']).toMatch(/if: failure\(\)/);
+    expect(run.outputs['artifact-path']).toBe(path.join(ws, DB));
+    expect(countBuilds(path.join(ws, DB))).toBe(1);
   });
 
   test('a custom artifact-name and database-path flow into the outputs and the snippets', async () => {

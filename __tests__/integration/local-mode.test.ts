@@ -103,6 +103,20 @@ describe.each(runtimes)('sqlite-local under %s', (runtime) => {
     expect(run.outputs['error-message']).toMatch(/line 3/);
     expect(fs.readFileSync(dbFile, 'utf8')).toBe('previous-bytes');
     expect(run.stdout).toContain('::error::');
+    // The failure summary still names the build, and claims no count it does not know.
+    expect(run.summary).toContain('CONFIG_INVALID');
+    expect(run.summary).toContain('`a1b2c3d`');
+    expect(run.summary).not.toMatch(/builds? recorded/);
+  });
+
+  test('a missing GITHUB_OUTPUT file costs only the outputs: warning, data and summary kept', async () => {
+    const ws = makeWorkspace({ metrics: [{ name: 'n', type: 'numeric', command: 'echo 4' }] });
+    const run = await runAction({ runtime, actionDir, workspace: ws, env: { GITHUB_OUTPUT: path.join(ws, 'no', 'such', 'file') } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).not.toMatch(/at issueFileCommand/);
+    expect(run.stdout).toMatch(/::warning::The step outputs could not be written/);
+    expect(run.summary).toContain('1 build recorded');
+    expect(fs.existsSync(path.join(ws, 'unentropy-metrics.db'))).toBe(true);
   });
 });
 

@@ -68,6 +68,7 @@ describe('collectMetrics', () => {
         numeric('broken', 'echo 5; echo "step 1" >&2; echo "Error: no coverage file" >&2; exit 7'),
         numeric('silent', 'exit 1'),
         numeric('after', 'echo 3'),
+        numeric('stdout-only', 'echo "coverage file missing"; exit 2'),
       ],
       { cwd: dir, env: process.env, context, log: (l) => lines.push(l) },
     );
@@ -75,7 +76,9 @@ describe('collectMetrics', () => {
     expect(results[0].value).toBeUndefined();
     expect(results[0].error).toContain('exited with code 7');
     expect(results[0].error).toContain('Error: no coverage file');
-    expect(results[1].error).toBe('command exited with code 1 (no output on stderr)');
+    expect(results[1].error).toBe('command exited with code 1 (no output on stdout or stderr)');
+    // With nothing on stderr, the end of stdout is what explains the failure.
+    expect(results[3].error).toBe('command exited with code 2; no output on stderr; stdout ended with: "coverage file missing"');
     expect(results[2]).toMatchObject({ ok: true, value: 3 });
     expect(lines[0]).toMatch(/^broken: failed: command exited with code 7/);
   });

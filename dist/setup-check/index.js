@@ -40001,7 +40001,7 @@ function validateConfig(data, file) {
 }
 function throwInvalid(message, file) {
     throw new errors_1.ActionError('CONFIG_INVALID', message, {
-        hint: `Fix ${file} as described (add "$schema": "<path to unentropy.schema.json>" for editor checks).`,
+        hint: `Fix ${file} as described. The schema of this file is src/config/unentropy.schema.json in the track-metrics repository; point "$schema" at it for checks in your editor.`,
     });
 }
 /** Every problem as `<json path>: <what is wrong>`, without the file name. Credential values are never included. */
@@ -40391,7 +40391,8 @@ const errors_1 = __nccwpck_require__(3916);
 const inputs_1 = __nccwpck_require__(8422);
 const s3_client_1 = __nccwpck_require__(7891);
 const s3_errors_1 = __nccwpck_require__(4171);
-const USAGE = `Usage: validate-track-metrics-setup.sh [--config FILE] [--bucket NAME] [--endpoint URL] [--region REGION] [--key KEY] [--workspace DIR]
+const USAGE = `Usage: validate-track-metrics-setup.sh [--config FILE] [--bucket NAME] [--endpoint URL] [--region REGION] [--key KEY]
+       [--force-path-style true|false] [--workspace DIR]
 
 Checks the sqlite-s3 setup of track-metrics: the config file, the S3 settings, credentials,
 the bucket, and that the database key can be written, read back and deleted.
@@ -40467,8 +40468,10 @@ async function main(argv, env = process.env) {
     const report = reporter((s) => (0, s3_errors_1.redactSecrets)(s, secrets));
     process.stdout.write('track-metrics setup check (sqlite-s3)\n');
     const settings = checkSettings(inputs, workspace, env, report);
-    if (!settings)
+    if (!settings) {
+        process.stdout.write('\nSome checks failed: fix the ✘ lines above and run this again.\n');
         return 1;
+    }
     await checkBucket(settings.s3, secrets, report);
     process.stdout.write(report.failed ? '\nSome checks failed: fix the ✘ lines above and run this again.\n' : '\nAll checks passed: the action can use this bucket.\n');
     return report.failed ? 1 : 0;
@@ -40491,7 +40494,7 @@ function checkSettings(inputs, workspace, env, report) {
     }
     catch (e) {
         const err = (0, errors_1.toActionError)(e);
-        report.fail(`${err.code}: ${err.message}`, err.hint);
+        report.fail(`${err.code}: ${err.message}`, localHint(err));
         return undefined;
     }
 }
@@ -40503,14 +40506,14 @@ async function checkBucket(s3, secrets, report) {
     }
     catch (e) {
         const err = (0, errors_1.toActionError)(e);
-        report.fail(`${err.code}: ${err.message}`, err.hint);
+        report.fail(`${err.code}: ${err.message}`, localHint(err));
         return;
     }
     report.ok(`Credentials found (${s3.accessKeyId ? 'from the s3-access-key-id / s3-secret-access-key inputs' : 'from the AWS credential chain'}).`);
     const bucket = s3.bucket;
     const probeKey = `${s3.key}.track-metrics-setup-check-${new Date().toISOString().replace(/[:.]/g, '-')}`;
     const mapped = (operation, e, key = s3.key) => (0, s3_errors_1.mapS3Error)(e, { operation, bucket, key, region: s3.region, endpoint: s3.endpoint, secrets });
-    const fail = (err) => report.fail(`${err.code}: ${err.message}`, err.hint);
+    const fail = (err) => report.fail(`${err.code}: ${err.message}`, localHint(err));
     try {
         let headBucketDenied;
         try {
@@ -40594,6 +40597,12 @@ void main(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
     process.stderr.write(`setup check failed unexpectedly: ${(0, s3_errors_1.redactSecrets)((0, errors_1.toActionError)(e).message, secrets)}\n`);
     process.exit(1);
 });
+/** On a terminal, credentials come from the shell, not from workflow secrets: say how. */
+function localHint(err) {
+    if (err.code !== 'S3_CONFIG_MISSING' || !/credential/i.test(err.message))
+        return err.hint;
+    return 'Here, export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in this shell and run again. In the workflow: ' + (err.hint ?? '');
+}
 
 
 /***/ }),

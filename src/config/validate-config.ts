@@ -60,7 +60,7 @@ export function validateConfig(data: unknown, file: string): UnentropyConfig {
 
 function throwInvalid(message: string, file: string): never {
   throw new ActionError('CONFIG_INVALID', message, {
-    hint: `Fix ${file} as described (add "$schema": "<path to unentropy.schema.json>" for editor checks).`,
+    hint: `Fix ${file} as described. The schema of this file is src/config/unentropy.schema.json in the track-metrics repository; point "$schema" at it for checks in your editor.`,
   });
 }
 

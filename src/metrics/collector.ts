@@ -68,7 +68,7 @@ async function collectOne(metric: MetricDefinition, options: CollectOptions): Pr
   }
   if (run.exitCode !== 0) {
     const how = run.exitCode === null ? `was killed by ${run.signal ?? 'a signal'}` : `exited with code ${run.exitCode}`;
-    return failed(metric, `command ${how}${stderrSuffix(run.stderrTail)}`, run.durationMs);
+    return failed(metric, `command ${how}${outputSuffix(run.stderrTail, run.stdoutTail)}`, run.durationMs);
   }
 
   const parsed = parseMetricOutput(run.stdoutTail, metric);
@@ -76,15 +76,20 @@ async function collectOne(metric: MetricDefinition, options: CollectOptions): Pr
   return { name: metric.name, type: metric.type, ok: true, value: parsed.value, durationMs: run.durationMs };
 }
 
-/** The last few non-empty stderr lines, bounded, or nothing when stderr was empty. */
-function stderrSuffix(stderrTail: string): string {
-  const lines = stderrTail
-    .split(/\r\n|\r|\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  if (lines.length === 0) return ' (no output on stderr)';
-  const tail = lines.slice(-STDERR_LINES).join('\n');
-  return `; stderr: ${quoteOutput(tail, STDERR_QUOTE_LIMIT, 'end')}`;
+/** The last few non-empty lines of stderr (or of stdout when stderr was empty), bounded. */
+function outputSuffix(stderrTail: string, stdoutTail: string): string {
+  const lastLines = (text: string) =>
+    text
+      .split(/\r\n|\r|\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .slice(-STDERR_LINES)
+      .join('\n');
+  const stderr = lastLines(stderrTail);
+  if (stderr) return `; stderr: ${quoteOutput(stderr, STDERR_QUOTE_LIMIT, 'end')}`;
+  const stdout = lastLines(stdoutTail);
+  if (stdout) return `; no output on stderr; stdout ended with: ${quoteOutput(stdout, STDERR_QUOTE_LIMIT, 'end')}`;
+  return ' (no output on stdout or stderr)';
 }
 
 function failed(metric: MetricDefinition, error: string, durationMs: number): CollectedMetric {

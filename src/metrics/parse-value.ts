@@ -49,7 +49,7 @@ function parseLabel(line: string): ParseResult {
     return {
       ok: false,
       error:
-        `labels are at most ${MAX_LABEL_LENGTH} characters, got a line of ${line.length}: ` +
+        `labels are at most ${MAX_LABEL_LENGTH} characters, got a longer line: ` +
         `${quoteOutput(line)}; print a shorter last line`,
     };
   }
@@ -65,7 +65,8 @@ export function quoteOutput(text: string, limit = QUOTE_LIMIT, keep: 'start' | '
   const chars = Array.from(text);
   if (chars.length <= limit) return JSON.stringify(text);
   if (keep === 'end') {
-    return `${JSON.stringify('…' + chars.slice(-limit).join(''))} (last ${limit} of ${chars.length} characters)`;
+    // No total: the text may itself be the kept tail of a much longer output.
+    return `${JSON.stringify('…' + chars.slice(-limit).join(''))} (last ${limit} characters shown)`;
   }
-  return `${JSON.stringify(chars.slice(0, limit).join('') + '…')} (first ${limit} of ${chars.length} characters)`;
+  return `${JSON.stringify(chars.slice(0, limit).join('') + '…')} (first ${limit} characters shown)`;
 }

@@ -132,12 +132,17 @@ export class ReportService {
     return '## 📊 track-metrics';
   }
 
-  private buildLine({ build }: ReportData): string {
-    const sha = build.commitSha ? codeSpan(build.commitSha.slice(0, 7)) : 'unknown commit';
+  private buildLine(data: ReportData): string {
+    const { build } = data;
+    // Abbreviate real SHAs only; placeholders such as "uncommitted" stay whole.
+    const sha = build.commitSha
+      ? codeSpan(/^[0-9a-f]{40}$/i.test(build.commitSha) ? build.commitSha.slice(0, 7) : build.commitSha)
+      : 'unknown commit';
     const branch = build.branch ? ` on ${codeSpan(build.branch)}` : '';
     const run = Number.isFinite(build.runNumber) && build.runNumber > 0 ? ` · run #${build.runNumber}` : '';
     const n = build.totalBuilds;
-    const total = Number.isFinite(n) ? ` · ${n} build${n === 1 ? '' : 's'} recorded` : '';
+    // A run that failed before opening the database does not know the count: say nothing.
+    const total = Number.isFinite(n) && !(n === 0 && data.failure) ? ` · ${n} build${n === 1 ? '' : 's'} recorded` : '';
     return `**Build** ${sha}${branch}${run}${total}`;
   }
 

@@ -131,7 +131,8 @@ export class ArtifactLimitedBackend extends LocalBackend {
       return String(response.id ?? 'unknown');
     } catch (e) {
       throw new ActionError('INTERNAL', `Uploading artifact "${name}" failed: ${e instanceof Error ? e.message : String(e)}. The updated database (${bytes} bytes) is still at ${databasePath}.`, {
-        hint: 'Add an actions/upload-artifact step with if: always() to save it, or re-run the job.',
+        // Not a bug in track-metrics: usually the job lacks the runtime token or artifact storage is down.
+        hint: `Save it with an actions/upload-artifact step that has if: failure() (name: ${name}, path: the artifact-path output), or re-run the job.`,
         cause: e,
       });
     }

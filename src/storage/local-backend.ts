@@ -56,6 +56,7 @@ export class LocalBackend implements StorageBackend {
 
   async upload(databasePath: string, _options: PhaseOptions): Promise<UploadResult> {
     const bytes = fs.statSync(databasePath).size;
-    return { bytes, transferred: false, notes: [`Saved in place at ${databasePath}.`] };
+    // The working copy is the storage: once collection has committed, the history is saved.
+    return { bytes, transferred: true, notes: [`Saved in place at ${databasePath}.`] };
   }
 }

@@ -161,7 +161,8 @@ export class Workflow {
       storage: {
         type: settings.storageType,
         location: backend.location,
-        firstRun: Boolean(result.download?.firstRun),
+        // A corrupt database set aside and replaced is not a first run: the notes say where it went.
+        firstRun: Boolean(result.download?.firstRun && !result.download.preservedCorruptCopy),
         notes,
       },
       build: {
