@@ -93,6 +93,12 @@ describe('loadConfig', () => {
     expect(loadError(writeConfig("{'metrics': []}")).hint).toContain('double quotes');
   });
 
+  test('a missing closing quote is named as such, not only as V8\'s "bad control character"', () => {
+    const err = loadError(writeConfig('{\n  "metrics": [\n    { "name": "a", "type": "numeric", "command": "echo 1 }\n  ]\n}\n'));
+    expect(err.message).toContain('line 3');
+    expect(err.hint).toContain('missing closing double quote');
+  });
+
   test('does not echo the whole document from V8 messages', () => {
     const e = loadError(writeConfig('{"metrics": [{"name": "a", "type": label, "command": "TOPSECRETCMD"}]}'));
     expect(e.message).not.toMatch(/is not valid JSON/);

@@ -39530,7 +39530,7 @@ function parseConfigJson(text, displayPath) {
         const excerpt = excerptLine(lineText, column);
         throw new errors_1.ActionError('CONFIG_INVALID', `Malformed JSON in ${displayPath} at line ${line}, column ${column}: ${shortReason(reason)}\n` +
             `  ${line} | ${excerpt.text}\n` +
-            `  ${' '.repeat(String(line).length)} | ${' '.repeat(excerpt.caret)}^`, { hint: `Fix the JSON syntax${likelyCause(body, line, column)}.`, cause: e });
+            `  ${' '.repeat(String(line).length)} | ${' '.repeat(excerpt.caret)}^`, { hint: `Fix the JSON syntax${likelyCause(body, line, column, reason)}.`, cause: e });
     }
 }
 /** 1-based line and column of a JSON.parse failure. */
@@ -39556,7 +39556,11 @@ function shortReason(message) {
         .replace(/ in JSON at position \d+( \(line \d+ column \d+\))?/, '')
         .trim();
 }
-function likelyCause(text, line, column) {
+function likelyCause(text, line, column, reason) {
+    // A string that runs into a line break (or the end of the file) lost its closing quote.
+    if (/Bad control character in string literal|Unterminated string/i.test(reason)) {
+        return ': a string is not closed; add the missing closing double quote (") before the end of the line';
+    }
     const lineText = text.split(/\r?\n/)[line - 1] ?? '';
     const rest = lineText.slice(column - 1).trimStart();
     if (rest.startsWith('//') || rest.startsWith('/*'))

@@ -62,7 +62,7 @@ export function parseConfigJson(text: string, displayPath: string): unknown {
       `Malformed JSON in ${displayPath} at line ${line}, column ${column}: ${shortReason(reason)}\n` +
         `  ${line} | ${excerpt.text}\n` +
         `  ${' '.repeat(String(line).length)} | ${' '.repeat(excerpt.caret)}^`,
-      { hint: `Fix the JSON syntax${likelyCause(body, line, column)}.`, cause: e },
+      { hint: `Fix the JSON syntax${likelyCause(body, line, column, reason)}.`, cause: e },
     );
   }
 }
@@ -92,7 +92,11 @@ function shortReason(message: string): string {
     .trim();
 }
 
-function likelyCause(text: string, line: number, column: number): string {
+function likelyCause(text: string, line: number, column: number, reason: string): string {
+  // A string that runs into a line break (or the end of the file) lost its closing quote.
+  if (/Bad control character in string literal|Unterminated string/i.test(reason)) {
+    return ': a string is not closed; add the missing closing double quote (") before the end of the line';
+  }
   const lineText = text.split(/\r?\n/)[line - 1] ?? '';
   const rest = lineText.slice(column - 1).trimStart();
   if (rest.startsWith('//') || rest.startsWith('/*')) return ': comments are not allowed in JSON';

@@ -214,8 +214,11 @@ export class ReportService {
 
   private trend(metric: MetricRow, limits: Limits): string {
     if (metric.type === 'label') {
-      const trail = labelTrail(metric.history.slice(-50), { maxItems: limits.trailItems });
-      return trail.map((label) => escapeCell(truncate(label, limits.trailChars))).join(' → ') || NONE;
+      const recent = metric.history.slice(-50);
+      const trail = labelTrail(recent, { maxItems: limits.trailItems });
+      // One distinct value would only repeat the Value column: say how long it has held instead.
+      if (trail.length <= 1) return recent.length > 1 ? `same for ${recent.length} builds` : NONE;
+      return trail.map((label) => escapeCell(truncate(label, limits.trailChars))).join(' → ');
     }
     const recent = metric.history.slice(-limits.trendPoints).map((v) => (typeof v === 'number' ? v : NaN));
     return recent.length > 1 ? sparkline(recent) : NONE;
