@@ -79,7 +79,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<ActionO
   } catch (e) {
     const err = toActionError(e);
     setError(outputs, err);
-    await writeFailureSummary(err, settings, readBuildContext(env, workspace), log.warning);
+    await writeFailureSummary(err, settings, readBuildContext(env, workspace), log.warning, (s) => secrets.redact(s));
   } finally {
     cancel.dispose();
   }
@@ -117,7 +117,13 @@ function setError(outputs: ActionOutputs, err: ActionError): void {
   outputs['error-message'] = err.fullMessage;
 }
 
-async function writeFailureSummary(err: ActionError, settings: Settings | undefined, context: BuildContext, warn: (s: string) => void) {
+async function writeFailureSummary(
+  err: ActionError,
+  settings: Settings | undefined,
+  context: BuildContext,
+  warn: (s: string) => void,
+  redact: (s: string) => string,
+) {
   try {
     await new ReportService().write(
       {
@@ -128,7 +134,7 @@ async function writeFailureSummary(err: ActionError, settings: Settings | undefi
         warnings: [],
         failure: { code: err.code, message: err.fullMessage },
       },
-      { inActions: context.inActions },
+      { inActions: context.inActions, redact },
     );
   } catch (e) {
     warn(`The job summary could not be written: ${e instanceof Error ? e.message : String(e)}`);

@@ -331,3 +331,20 @@ async function freePort(): Promise<number> {
     });
   });
 }
+
+test('journal / WAL files of an earlier working copy are cleared, so they cannot be replayed into the download', async () => {
+  const s = settings();
+  const src = path.join(tmp, 'src.db');
+  makeDatabase(src);
+  const uploader = backend(s);
+  await uploader.download(path.join(tmp, 'unused.db'), phase()); // first run
+  await uploader.upload(src, phase());
+
+  const dest = path.join(tmp, 'dest', 'metrics.db');
+  fs.mkdirSync(path.dirname(dest));
+  for (const suffix of ['-journal', '-wal', '-shm']) fs.writeFileSync(`${dest}${suffix}`, `stale ${suffix}`);
+  const down = await backend(s).download(dest, phase());
+  expect(down.firstRun).toBe(false);
+  expect(fs.readdirSync(path.dirname(dest))).toEqual(['metrics.db']);
+  expect(fs.readFileSync(dest).equals(fs.readFileSync(src))).toBe(true);
+});

@@ -36,6 +36,9 @@ describe('normalizeEndpoint', () => {
     ['https://user:hunter2pass@s3.example.com', 'hunter2pass'],
     ['user:hunter2pass@s3.example.com', 'hunter2pass'],
     ['http://AKIAEXAMPLE@localhost:9000', 'AKIAEXAMPLE'],
+    // Secret keys often hold '/', which makes the URL unparsable: still never echoed.
+    ['https://minio:s3cr/et+Key@minio.example.com', 's3cr/et+Key'],
+    ['https://minio:wJal/rXU@tnFE@minio.example.com', 'rXU@tnFE'],
   ])('rejects user-info in %j without echoing it', (raw, secret) => {
     const e = failure(raw);
     expect(e.code).toBe('CONFIG_INVALID');

@@ -228,3 +228,15 @@ describe('other inputs', () => {
     expect(e.message).toMatch(pattern);
   });
 });
+
+describe('database-path must not be the config file', () => {
+  test.each(['unentropy.json', './unentropy.json', path.join(WORKSPACE, 'unentropy.json')])('%j is CONFIG_INVALID', (p) => {
+    const e = failure({ inputs: { 'database-path': p } });
+    expect(e.code).toBe('CONFIG_INVALID');
+    expect(e.message).toContain('configuration file itself');
+  });
+
+  test('a different file is fine', () => {
+    expect(resolve({ inputs: { 'database-path': 'data/metrics.db' } }).databasePath).toBe(path.join(WORKSPACE, 'data', 'metrics.db'));
+  });
+});

@@ -23,3 +23,16 @@ describe('label trend column', () => {
     expect(trendOf(['healthy', 'healthy', 'degraded', 'healthy'])).toBe('healthy → degraded → healthy');
   });
 });
+
+describe('write() redaction', () => {
+  test('the finished markdown goes through redact before it is written', async () => {
+    const chunks: string[] = [];
+    const stdout = { write: (s: string) => chunks.push(s) } as unknown as NodeJS.WritableStream;
+    const secret = 'tm-secret-9f8e7d';
+    const data = sampleReport({ failure: { code: 'S3_AUTH_FAILED', message: `denied for key ${secret}` } });
+    const markdown = await new ReportService().write(data, { inActions: false, stdout, redact: (m) => m.split(secret).join('***') });
+    expect(chunks.join('')).toContain('denied for key ***');
+    expect(chunks.join('')).not.toContain(secret);
+    expect(markdown).not.toContain(secret);
+  });
+});

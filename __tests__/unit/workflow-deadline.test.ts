@@ -37,7 +37,7 @@ test('expiry ends in TIMEOUT (not the work’s own abort error), after the work 
 
 test('work that ignores its signal is given up on after the cleanup grace', async () => {
   const started = Date.now();
-  const err = await rejection(new Deadline(100, new AbortController().signal, Date.now(), 200).run('download', () => new Promise(() => undefined)));
+  const err = await rejection(new Deadline(100, new AbortController().signal, 200).run('download', () => new Promise(() => undefined)));
   expect(err.code).toBe('TIMEOUT');
   const took = Date.now() - started;
   expect(took).toBeGreaterThanOrEqual(290);
@@ -59,4 +59,24 @@ test('work that finishes in time returns its value; work errors pass through unc
   await expect(d.run('download', async () => 42)).resolves.toBe(42);
   const own = new ActionError('S3_ACCESS_DENIED', 'denied');
   await expect(d.run('download', async () => Promise.reject(own))).rejects.toBe(own);
+});
+
+test('time between storage calls (metric collection) does not count against the budget', async () => {
+  const d = new Deadline(300, new AbortController().signal);
+  await d.run('download', () => new Promise((r) => setTimeout(r, 100)));
+  // A slow collect phase, longer than the whole budget.
+  await new Promise((r) => setTimeout(r, 400));
+  const before = d.remainingMs();
+  expect(before).toBeGreaterThan(150);
+  expect(before).toBeLessThanOrEqual(200);
+  await expect(d.run('upload', () => Promise.resolve('stored'))).resolves.toBe('stored');
+});
+
+test('the budget is shared: a second call gets only what the first left', async () => {
+  const d = new Deadline(300, new AbortController().signal, 50);
+  await d.run('download', () => new Promise((r) => setTimeout(r, 200)));
+  const started = Date.now();
+  const err = await rejection(d.run('upload', () => new Promise(() => undefined)));
+  expect(err.code).toBe('TIMEOUT');
+  expect(Date.now() - started).toBeLessThan(250);
 });

@@ -39395,6 +39395,9 @@ function normalizeEndpoint(raw, source = 'S3 endpoint') {
         url = new URL(candidate);
     }
     catch {
+        if (value.includes('@')) {
+            throw invalid(source, `is not a valid URL and seems to contain a user name or password before the host (found ${quote(redactUserInfo(value))})`, 'Remove them from the URL and pass credentials with the s3-access-key-id and s3-secret-access-key inputs (from secrets).');
+        }
         throw invalid(source, `is not a valid URL: found ${quote(redactUserInfo(value))}`, 'Expected a URL such as https://s3.example.com or minio.internal:9000.');
     }
     // The password would otherwise travel in logs and outputs; credentials belong in inputs.
@@ -39417,7 +39420,8 @@ function isLoopback(schemeless) {
     return LOOPBACK_HOSTS.has(name.toLowerCase());
 }
 function redactUserInfo(value) {
-    return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@');
+    // Up to the LAST @: a password may itself hold '/', '#', '?' or '@' (AWS-style secret keys often do).
+    return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[\s\S]*@/i, '$1***@');
 }
 function quote(value) {
     const bounded = value.length > 100 ? `${value.slice(0, 100)}…` : value;
@@ -39809,6 +39813,12 @@ function resolveSettings(args) {
         : storageType === 'sqlite-s3'
             ? path.join(fromEnv('RUNNER_TEMP') ?? os.tmpdir(), exports.DEFAULT_DATABASE_FILE)
             : path.join(workspace, exports.DEFAULT_DATABASE_FILE);
+    if (databasePath === configFile) {
+        // Otherwise the config would be taken for a corrupt database and moved aside.
+        throw new errors_1.ActionError('CONFIG_INVALID', `Input \`database-path\` is the configuration file itself (${databasePathInput}).`, {
+            hint: 'Point database-path at a file of its own, e.g. unentropy-metrics.db, or leave it empty for the default.',
+        });
+    }
     const endpoint = resolveEndpoint([
         [input('s3-endpoint'), 'input `s3-endpoint`'],
         [s3File.endpoint?.trim() || undefined, `\`storage.s3.endpoint\` in ${configName}`],

@@ -31,6 +31,13 @@ export function normalizeEndpoint(raw: string, source = 'S3 endpoint'): string {
   try {
     url = new URL(candidate);
   } catch {
+    if (value.includes('@')) {
+      throw invalid(
+        source,
+        `is not a valid URL and seems to contain a user name or password before the host (found ${quote(redactUserInfo(value))})`,
+        'Remove them from the URL and pass credentials with the s3-access-key-id and s3-secret-access-key inputs (from secrets).',
+      );
+    }
     throw invalid(
       source,
       `is not a valid URL: found ${quote(redactUserInfo(value))}`,
@@ -65,7 +72,8 @@ function isLoopback(schemeless: string): boolean {
 }
 
 function redactUserInfo(value: string): string {
-  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[^@/]*@/i, '$1***@');
+  // Up to the LAST @: a password may itself hold '/', '#', '?' or '@' (AWS-style secret keys often do).
+  return value.replace(/^((?:[a-z][a-z0-9+.-]*:\/\/)?)[\s\S]*@/i, '$1***@');
 }
 
 function quote(value: string): string {

@@ -51,6 +51,12 @@ export function resolveSettings(args: ResolveSettingsArgs): Settings {
     : storageType === 'sqlite-s3'
       ? path.join(fromEnv('RUNNER_TEMP') ?? os.tmpdir(), DEFAULT_DATABASE_FILE)
       : path.join(workspace, DEFAULT_DATABASE_FILE);
+  if (databasePath === configFile) {
+    // Otherwise the config would be taken for a corrupt database and moved aside.
+    throw new ActionError('CONFIG_INVALID', `Input \`database-path\` is the configuration file itself (${databasePathInput}).`, {
+      hint: 'Point database-path at a file of its own, e.g. unentropy-metrics.db, or leave it empty for the default.',
+    });
+  }
 
   const endpoint = resolveEndpoint(
     [

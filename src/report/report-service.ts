@@ -60,6 +60,8 @@ export interface WriteOptions {
   inActions: boolean;
   /** where the summary goes outside Actions; default process.stdout */
   stdout?: NodeJS.WritableStream;
+  /** masks known secrets in the finished markdown (the last line of defence: nothing else should carry one) */
+  redact?: (markdown: string) => string;
 }
 
 /** Renders the job summary and writes it where the user will see it. */
@@ -87,7 +89,7 @@ export class ReportService {
    * locally, prints it. Returns the markdown either way.
    */
   async write(data: ReportData, options: WriteOptions): Promise<string> {
-    const markdown = this.render(data);
+    const markdown = (options.redact ?? ((m: string) => m))(this.render(data));
     const stdout = options.stdout ?? process.stdout;
     if (!options.inActions) {
       stdout.write(`${markdown}\n`);

@@ -23,6 +23,8 @@ export interface UploadResult {
   outputs?: Record<string, string>;
   /** markdown for the summary: the next step the user must take, if any */
   nextStep?: string;
+  /** one line for the phases table; defaults to the bytes stored, or the first note */
+  detail?: string;
 }
 
 export interface PhaseOptions {

@@ -57,6 +57,6 @@ export class LocalBackend implements StorageBackend {
   async upload(databasePath: string, _options: PhaseOptions): Promise<UploadResult> {
     const bytes = fs.statSync(databasePath).size;
     // The working copy is the storage: once collection has committed, the history is saved.
-    return { bytes, transferred: true, notes: [`Saved in place at ${databasePath}.`] };
+    return { bytes, transferred: true, notes: [`Saved in place at ${databasePath}.`], detail: `saved in place (${bytes} bytes)` };
   }
 }

@@ -7,8 +7,8 @@ import {
   AbortMultipartUploadCommand,
   CopyObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -93,22 +93,19 @@ export class S3Backend implements StorageBackend {
     let got: { bytes: number; etag?: string } | 'no-such-key';
     try {
       // GetObject first: its error body says NoSuchKey or NoSuchBucket, so the usual run costs one
-      // request. Only a bodiless 404 is ambiguous; then HeadBucket decides (never a guess).
+      // request. A 404 without that body (a gateway or proxy answering) is not a definite answer:
+      // a listing, which always has a body, must confirm the key is absent.
       const first = await this.call('GetObject', options, (signal) => this.fetchTo(temp, signal), (err) =>
         isNoSuchKey(err) ?? (isBare404(err) ? ({ ambiguous: err } as const) : undefined),
       );
-      if (typeof first === 'object' && 'ambiguous' in first) {
-        const bucketConfirmed = await this.checkBucket(options);
-        if (!bucketConfirmed) throw this.mapError('GetObject', first.ambiguous);
-        got = 'no-such-key';
-      } else {
-        got = first;
-      }
+      got = typeof first === 'object' && 'ambiguous' in first ? await this.confirmAbsent(options) : first;
     } catch (err) {
       await fs.promises.rm(temp, { force: true });
       throw err;
     }
 
+    // Journal / WAL files of an earlier working copy would be replayed into the new one on open.
+    await removeSqliteSidecars(databasePath);
     if (got === 'no-such-key') {
       this.remote = { checked: true, etag: undefined };
       const notes = [`No database at ${this.location} yet: starting a new one.`];
@@ -136,9 +133,22 @@ export class S3Backend implements StorageBackend {
     const [sha256] = await Promise.all([sha256File(databasePath, options.signal), this.guardConcurrentUpdate(options)]);
 
     const multipart = size > SINGLE_PUT_MAX_BYTES;
-    await this.call(multipart ? 'CreateMultipartUpload' : 'PutObject', options, (signal) =>
-      multipart ? this.putMultipart(databasePath, sha256, signal) : this.putSingle(databasePath, size, sha256, signal),
-    );
+    // A single PUT is also conditional (If-Match the ETag we downloaded, or If-None-Match on a
+    // first run), closing the window between the HeadObject check above and the write.
+    const put = (conditional: boolean) =>
+      this.call(
+        multipart ? 'CreateMultipartUpload' : 'PutObject',
+        options,
+        (signal) =>
+          multipart ? this.putMultipart(databasePath, sha256, signal) : this.putSingle(databasePath, size, sha256, signal, conditional),
+        (err) => (isPreconditionFailed(err) ? ('conflict' as const) : conditional && isNotImplemented(err) ? ('unsupported' as const) : undefined),
+      );
+    let outcome = await put(!multipart);
+    if (outcome === 'unsupported') {
+      options.log('This endpoint does not support conditional writes; relying on the HeadObject check made just before.');
+      outcome = await put(false);
+    }
+    if (outcome === 'conflict') throw this.concurrentUpdate('the conditional write was refused: the stored object changed');
 
     const head = await this.call('HeadObject', options, (signal) =>
       this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key }), { abortSignal: signal }),
@@ -189,22 +199,23 @@ export class S3Backend implements StorageBackend {
   }
 
   /**
-   * Tells "no bucket" apart from "no key". Returns whether the bucket is confirmed to exist;
-   * a 403 here is not fatal (HeadBucket needs s3:ListBucket), GetObject will tell.
+   * After a GetObject 404 without an S3 error code: the key is absent only if a listing of it
+   * (which always carries a body, and fails with NoSuchBucket / AccessDenied) comes back without it.
    */
-  private async checkBucket(options: PhaseOptions): Promise<boolean> {
-    try {
-      await this.call('HeadBucket', options, (signal) =>
-        this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal }),
+  private async confirmAbsent(options: PhaseOptions): Promise<'no-such-key'> {
+    const listed = await this.call('ListObjectsV2', options, (signal) =>
+      this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.key, MaxKeys: 1 }), { abortSignal: signal }),
+    );
+    if ((listed.Contents ?? []).some((o) => o.Key === this.key)) {
+      throw new ActionError(
+        'S3_NETWORK',
+        `GetObject of ${this.location} answered 404 without an S3 error, but the bucket lists the object. ` +
+          'Not treating this as a first run: the stored history is left as it is.',
+        { hint: 'Something between the runner and the storage (a proxy, gateway or CDN) answers for it; point s3-endpoint at the storage API itself and re-run.' },
       );
-      return true;
-    } catch (err) {
-      if (err instanceof ActionError && err.code === 'S3_ACCESS_DENIED') {
-        options.log(`HeadBucket on ${this.bucket} was denied; checking the object directly.`);
-        return false;
-      }
-      throw err;
     }
+    options.log(`GetObject answered a bare 404; the listing of ${this.location} confirms there is no database yet.`);
+    return 'no-such-key';
   }
 
   /** One GetObject, streamed to `temp`; a short body is a transient failure. */
@@ -311,8 +322,12 @@ export class S3Backend implements StorageBackend {
     const expected = this.remote.checked ? this.remote.etag : undefined;
     if (current === expected) return;
     const found = current === undefined ? 'it is gone' : expected === undefined ? `it now exists (ETag ${current})` : `its ETag changed from ${expected} to ${current}`;
-    const before = expected === undefined ? 'there was no database there when this run started' : 'this run downloaded it';
-    throw new ActionError(
+    throw this.concurrentUpdate(found);
+  }
+
+  private concurrentUpdate(found: string): ActionError {
+    const before = this.remote.etag === undefined ? 'there was no database there when this run started' : 'this run downloaded it';
+    return new ActionError(
       'CONCURRENT_UPDATE',
       `Another run updated the database at ${this.location} meanwhile (${before}; ${found}). Nothing was uploaded, so its changes are kept.`,
       {
@@ -321,7 +336,8 @@ export class S3Backend implements StorageBackend {
     );
   }
 
-  private async putSingle(file: string, size: number, sha256: string, signal: AbortSignal): Promise<void> {
+  private async putSingle(file: string, size: number, sha256: string, signal: AbortSignal, conditional: boolean): Promise<void> {
+    const condition = !conditional || !this.remote.checked ? {} : this.remote.etag ? { IfMatch: this.remote.etag } : { IfNoneMatch: '*' };
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -330,6 +346,7 @@ export class S3Backend implements StorageBackend {
         ContentLength: size,
         ContentType: CONTENT_TYPE,
         Metadata: metadataFor(sha256),
+        ...condition,
       }),
       { abortSignal: signal },
     );
@@ -421,6 +438,18 @@ export class S3Backend implements StorageBackend {
   }
 }
 
+/** 412 (the If-Match / If-None-Match condition failed) or 409 (a conflicting conditional write). */
+function isPreconditionFailed(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  const name = e?.Code ?? e?.name;
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || e?.$metadata?.httpStatusCode === 412;
+}
+
+function isNotImplemented(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return (e?.Code ?? e?.name) === 'NotImplemented' || e?.$metadata?.httpStatusCode === 501;
+}
+
 function isNoSuchKey(err: unknown): 'no-such-key' | undefined {
   const e = err as { name?: string; Code?: string } | undefined;
   return (e?.Code ?? e?.name) === 'NoSuchKey' ? 'no-such-key' : undefined;
@@ -451,6 +480,10 @@ function refuse(location: string, reason: string): ActionError {
 
 function metadataFor(sha256: string): Record<string, string> {
   return { sha256, tool: 'track-metrics' };
+}
+
+async function removeSqliteSidecars(databasePath: string): Promise<void> {
+  await Promise.all(['-journal', '-wal', '-shm'].map((suffix) => fs.promises.rm(`${databasePath}${suffix}`, { force: true })));
 }
 
 async function sha256File(file: string, signal: AbortSignal): Promise<string> {

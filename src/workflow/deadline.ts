@@ -3,23 +3,21 @@ import { ActionError } from '../errors';
 /**
  * One time budget shared by the storage phases (`timeout` input), plus cancellation. Work gets a
  * signal that aborts on expiry or cancel, and the race guarantees we stop waiting even if the
- * work ignores its signal.
+ * work ignores its signal. Only time spent inside run() counts: metric collection between the
+ * download and the upload must not eat the storage budget.
  */
 export class Deadline {
-  private readonly endsAt: number;
+  private spentMs = 0;
 
   constructor(
     private readonly budgetMs: number,
     private readonly cancel: AbortSignal,
-    now = Date.now(),
     /** how long aborted work may take to clean up before we stop waiting for it, ms */
     private readonly cleanupGraceMs = 3000,
-  ) {
-    this.endsAt = now + budgetMs;
-  }
+  ) {}
 
   remainingMs(): number {
-    return Math.max(0, this.endsAt - Date.now());
+    return Math.max(0, this.budgetMs - this.spentMs);
   }
 
   async run<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -37,6 +35,7 @@ export class Deadline {
 
     let timer: NodeJS.Timeout | undefined;
     let onCancel: (() => void) | undefined;
+    const started = Date.now();
     const work = fn(controller.signal);
     // After aborting, give the work a moment to clean up (e.g. abort a multipart upload on the
     // server) before we stop waiting: the process exits soon after.
@@ -65,6 +64,7 @@ export class Deadline {
     try {
       return await Promise.race([guarded, stop]);
     } finally {
+      this.spentMs += Date.now() - started;
       clearTimeout(timer);
       if (onCancel) this.cancel.removeEventListener('abort', onCancel);
     }

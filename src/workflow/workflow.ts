@@ -109,7 +109,7 @@ export class Workflow {
         for (const note of uploaded.notes) log.info(note);
         result.databaseSize = uploaded.bytes;
         if (!uploaded.transferred) record.status = 'skipped';
-        record.detail = uploaded.transferred ? `${uploaded.bytes} bytes` : (uploaded.notes[0] ?? 'nothing to transfer');
+        record.detail = uploaded.detail ?? (uploaded.transferred ? `${uploaded.bytes} bytes` : (uploaded.notes[0] ?? 'nothing to transfer'));
         return uploaded;
       });
       result.success = true;
@@ -118,7 +118,8 @@ export class Workflow {
       result.error = toActionError(e);
       this.phases.skipRemaining(PHASES.slice(0, 3), 'not run: an earlier phase failed');
     }
-    if (!result.databaseSize && fs.existsSync(dbPath)) result.databaseSize = fs.statSync(dbPath).size;
+    // Only a database this run opened has a size worth reporting (not a leftover after a failed download).
+    if (!result.databaseSize && result.download && fs.existsSync(dbPath)) result.databaseSize = fs.statSync(dbPath).size;
 
     // The report never decides the outcome of the data: it runs after upload and its own failure
     // only fails the step.
@@ -127,6 +128,7 @@ export class Workflow {
         result.durationMs = Date.now() - started;
         result.markdown = await this.report.write(this.reportData(rows, result), {
           inActions: this.deps.context.inActions,
+          redact: (markdown) => this.deps.secrets.redact(markdown),
         });
       });
     } catch (e) {
