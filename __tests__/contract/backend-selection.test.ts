@@ -4,6 +4,7 @@
  * artifact modes work on the file in place, workflow steps move it in artifact mode).
  * Settings-only precedence lives in storage-type-precedence.test.ts; this goes on to the backend.
  */
+import { STORAGE_TYPE_CASES } from '../helpers/storage-type-cases';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -46,16 +47,7 @@ const CLASS_OF: Record<StorageType, Function> = {
 };
 
 describe('backend selection', () => {
-  test.each<[string, string | undefined, string | undefined, StorageType]>([
-    ['input only: artifact', 'sqlite-artifact', undefined, 'sqlite-artifact'],
-    ['input only: s3', 'sqlite-s3', undefined, 'sqlite-s3'],
-    ['config only: artifact', undefined, 'sqlite-artifact', 'sqlite-artifact'],
-    ['config only: s3', undefined, 'sqlite-s3', 'sqlite-s3'],
-    ['both: input (local) wins over config (s3)', 'sqlite-local', 'sqlite-s3', 'sqlite-local'],
-    ['both: input (artifact) wins over config (local)', 'sqlite-artifact', 'sqlite-local', 'sqlite-artifact'],
-    ['both: input (s3) wins over config (artifact)', 'sqlite-s3', 'sqlite-artifact', 'sqlite-s3'],
-    ['neither: local', undefined, undefined, 'sqlite-local'],
-  ])('%s', (_label, input, configType, expected) => {
+  test.each(STORAGE_TYPE_CASES)('%s', (_label, input, configType, expected) => {
     const { backend, settings, workspace } = backendFor({ input, configType });
     expect(backend.type).toBe(expected);
     expect(backend).toBeInstanceOf(CLASS_OF[expected]);

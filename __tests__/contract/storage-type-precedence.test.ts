@@ -2,6 +2,7 @@ import * as path from 'path';
 import { resolveSettings } from '../../src/config/settings';
 import { STORAGE_TYPES, type StorageType, type UnentropyConfig } from '../../src/config/types';
 import { ActionError } from '../../src/errors';
+import { STORAGE_TYPE_CASES } from '../helpers/storage-type-cases';
 
 // Contract: storage-type input > config storage.type > sqlite-local; the input has no default.
 const metrics = [{ name: 'loc', type: 'numeric' as const, command: 'echo 1' }];
@@ -22,16 +23,7 @@ function settingsFor(input: string | undefined, configType: string | undefined) 
 }
 
 describe('storage type precedence', () => {
-  test.each<[string, string | undefined, string | undefined, StorageType]>([
-    ['input only', 'sqlite-s3', undefined, 'sqlite-s3'],
-    ['input only (artifact)', 'sqlite-artifact', undefined, 'sqlite-artifact'],
-    ['config only', undefined, 'sqlite-artifact', 'sqlite-artifact'],
-    ['config only (s3)', undefined, 'sqlite-s3', 'sqlite-s3'],
-    ['both: input wins', 'sqlite-local', 'sqlite-s3', 'sqlite-local'],
-    ['both: input wins (other way)', 'sqlite-s3', 'sqlite-local', 'sqlite-s3'],
-    ['empty input is not given', '', 'sqlite-artifact', 'sqlite-artifact'],
-    ['neither', undefined, undefined, 'sqlite-local'],
-  ])('%s', (_label, input, configType, expected) => {
+  test.each(STORAGE_TYPE_CASES)('%s', (_label, input, configType, expected) => {
     expect(settingsFor(input, configType).storageType).toBe(expected);
   });
 

@@ -33,6 +33,25 @@ export interface FailureEnv {
   stop(): Promise<void>;
 }
 
+/**
+ * One s3rver + fault proxy for a test file: started before its tests, stopped after, with the
+ * proxy's fault rules reset before each test. Use the returned object only inside tests.
+ */
+export function useFailureEnv(): FailureEnv {
+  let current: FailureEnv | undefined;
+  beforeAll(async () => {
+    current = await startFailureEnv();
+  });
+  afterAll(async () => current?.stop());
+  beforeEach(() => current?.proxy.reset());
+  return new Proxy({} as FailureEnv, {
+    get: (_target, prop) => {
+      if (!current) throw new Error('the failure environment is used outside a test');
+      return current[prop as keyof FailureEnv];
+    },
+  });
+}
+
 export async function startFailureEnv(): Promise<FailureEnv> {
   const server = await startS3Server({ buckets: [BUCKET] });
   const proxy = await startFaultProxy(server);

@@ -8,9 +8,8 @@ import {
   readDatabase,
   remoteBytes,
   runThroughProxy,
-  startFailureEnv,
+  useFailureEnv,
   uniqueKey,
-  type FailureEnv,
 } from '../helpers/failure-scenario';
 import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
@@ -22,12 +21,7 @@ import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
 jest.setTimeout(60_000);
 
-let env: FailureEnv;
-beforeAll(async () => {
-  env = await startFailureEnv();
-});
-afterAll(async () => env?.stop());
-beforeEach(() => env.proxy.reset());
+const env = useFailureEnv();
 
 test.each([
   ['SIGTERM', 'node20'],

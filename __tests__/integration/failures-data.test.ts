@@ -5,9 +5,8 @@ import {
   readDatabase,
   remoteBytes,
   runThroughProxy,
-  startFailureEnv,
+  useFailureEnv,
   uniqueKey,
-  type FailureEnv,
 } from '../helpers/failure-scenario';
 import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
@@ -15,12 +14,7 @@ import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
 jest.setTimeout(60_000);
 
-let env: FailureEnv;
-beforeAll(async () => {
-  env = await startFailureEnv();
-});
-afterAll(async () => env?.stop());
-beforeEach(() => env.proxy.reset());
+const env = useFailureEnv();
 
 test('a failing metric does not stop the others: what was collected is uploaded', async () => {
   const key = uniqueKey('metric-fails');

@@ -6,10 +6,9 @@ import {
   readDatabase,
   remoteBytes,
   runThroughProxy,
-  startFailureEnv,
+  useFailureEnv,
   uniqueKey,
   BUCKET,
-  type FailureEnv,
 } from '../helpers/failure-scenario';
 import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
@@ -21,12 +20,7 @@ import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
 jest.setTimeout(60_000);
 
-let env: FailureEnv;
-beforeAll(async () => {
-  env = await startFailureEnv();
-});
-afterAll(async () => env?.stop());
-beforeEach(() => env.proxy.reset());
+const env = useFailureEnv();
 
 test('a server that accepts and never answers ends in TIMEOUT within the timeout input, and nothing is uploaded', async () => {
   const key = uniqueKey('hang');

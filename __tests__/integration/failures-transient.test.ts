@@ -6,9 +6,8 @@ import {
   readDatabase,
   remoteBytes,
   runThroughProxy,
-  startFailureEnv,
+  useFailureEnv,
   uniqueKey,
-  type FailureEnv,
 } from '../helpers/failure-scenario';
 import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
@@ -20,12 +19,7 @@ import { expectNoSecret, TEST_SECRET } from '../helpers/secret-scan';
 
 jest.setTimeout(60_000);
 
-let env: FailureEnv;
-beforeAll(async () => {
-  env = await startFailureEnv();
-});
-afterAll(async () => env?.stop());
-beforeEach(() => env.proxy.reset());
+const env = useFailureEnv();
 
 test.each(['node20', 'node24'] as const)(
   '503 SlowDown and 500 are retried (logged with attempt, category and delay) and the update lands (%s)',
