@@ -122,3 +122,24 @@ test('a body corrupted in transit (valid object, bad bytes) is DB_CORRUPT and th
   expect(readDatabase((await remoteBytes(env, key))!).builds).toBe(3);
   expect(env.proxy.count('PutObject')).toBe(0);
 });
+
+// A write that lost a race: the store refuses the conditional write (If-Match the downloaded
+// ETag) with 412. s3rver does not evaluate conditions, so the proxy answers as S3 would.
+test.each([
+  ['a single PUT', 'PutObject', 0],
+  ['a multipart upload, at CompleteMultipartUpload', 'CompleteMultipartUpload', 20 * 1024 * 1024],
+] as const)('412 PreconditionFailed on %s is CONCURRENT_UPDATE, remote unchanged', async (_label, operation, paddingBytes) => {
+  const key = uniqueKey('precondition');
+  const before = makeDatabaseBytes({ builds: 2, paddingBytes });
+  await putRemote(env, key, before);
+  env.proxy.setRules([{ operation, fault: { kind: 'error', status: 412, code: 'PreconditionFailed', message: 'At least one of the pre-conditions you specified did not hold' } }]);
+
+  const run = await runThroughProxy(env, { key });
+
+  expect(run.code).toBe(1);
+  expect(run.outputs['error-code']).toBe('CONCURRENT_UPDATE');
+  expect(run.outputs['error-message']).toContain('conditional write was refused');
+  expect(env.proxy.count(operation)).toBe(1); // not retried
+  expect((await remoteBytes(env, key))!.equals(before)).toBe(true);
+  expectNoSecret(run, TEST_SECRET);
+});

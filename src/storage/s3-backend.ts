@@ -133,17 +133,17 @@ export class S3Backend implements StorageBackend {
     const [sha256] = await Promise.all([sha256File(databasePath, options.signal), this.guardConcurrentUpdate(options)]);
 
     const multipart = size > SINGLE_PUT_MAX_BYTES;
-    // A single PUT is also conditional (If-Match the ETag we downloaded, or If-None-Match on a
-    // first run), closing the window between the HeadObject check above and the write.
+    // The write is also conditional (If-Match the ETag we downloaded, or If-None-Match on a first
+    // run), closing the window between the HeadObject check above and the write.
     const put = (conditional: boolean) =>
       this.call(
         multipart ? 'CreateMultipartUpload' : 'PutObject',
         options,
         (signal) =>
-          multipart ? this.putMultipart(databasePath, sha256, signal) : this.putSingle(databasePath, size, sha256, signal, conditional),
+          multipart ? this.putMultipart(databasePath, sha256, signal, conditional) : this.putSingle(databasePath, size, sha256, signal, conditional),
         (err) => (isPreconditionFailed(err) ? ('conflict' as const) : conditional && isNotImplemented(err) ? ('unsupported' as const) : undefined),
       );
-    let outcome = await put(!multipart);
+    let outcome = await put(true);
     if (outcome === 'unsupported') {
       options.log('This endpoint does not support conditional writes; relying on the HeadObject check made just before.');
       outcome = await put(false);
@@ -336,8 +336,14 @@ export class S3Backend implements StorageBackend {
     );
   }
 
+  /** If-Match what this run downloaded, or If-None-Match on a first run: a write that lost a race fails (412). */
+  private writeCondition(conditional: boolean): { IfMatch?: string; IfNoneMatch?: string } {
+    if (!conditional || !this.remote.checked) return {};
+    return this.remote.etag ? { IfMatch: this.remote.etag } : { IfNoneMatch: '*' };
+  }
+
   private async putSingle(file: string, size: number, sha256: string, signal: AbortSignal, conditional: boolean): Promise<void> {
-    const condition = !conditional || !this.remote.checked ? {} : this.remote.etag ? { IfMatch: this.remote.etag } : { IfNoneMatch: '*' };
+    const condition = this.writeCondition(conditional);
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.bucket,
@@ -352,15 +358,17 @@ export class S3Backend implements StorageBackend {
     );
   }
 
-  private async putMultipart(file: string, sha256: string, signal: AbortSignal): Promise<void> {
+  private async putMultipart(file: string, sha256: string, signal: AbortSignal, conditional: boolean): Promise<void> {
     const upload = new Upload({
       client: this.client,
+      // lib-storage passes the condition on to CompleteMultipartUpload, where it is checked.
       params: {
         Bucket: this.bucket,
         Key: this.key,
         Body: fs.createReadStream(file),
         ContentType: CONTENT_TYPE,
         Metadata: metadataFor(sha256),
+        ...this.writeCondition(conditional),
       },
       partSize: PART_SIZE,
       queueSize: 4,
