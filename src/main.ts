@@ -68,11 +68,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<ActionO
       outputs['artifact-upload-required'] = result.upload.outputs['artifact-upload-required'] === 'true';
     }
     if (result.error) setError(outputs, result.error);
-    if (!result.success && result.collected.length > 0 && !result.upload) {
+    if (result.unsavedCopy) {
       // The upload did not happen: point an `if: failure()` step at the updated working copy.
-      outputs['artifact-path'] = settings.databasePath;
+      outputs['artifact-path'] = result.unsavedCopy;
       log.warning(
-        `This build's metrics were not stored; the updated database is at ${settings.databasePath} (output artifact-path). ` +
+        `This build's metrics were not stored; the updated database is at ${result.unsavedCopy} (output artifact-path). ` +
           'Keep it with an `if: failure()` step that uploads steps.<id>.outputs.artifact-path (actions/upload-artifact).',
       );
     }

@@ -62,7 +62,10 @@ describe('job summary: user text cannot break the layout or inject HTML', () => 
     const lines = markdown.split('\n');
     const location = lines.find((l) => l.startsWith('- **Location:** '))!;
     expect(location).toMatch(/^- \*\*Location:\*\* (``)[^`].*<script>.*[^`]\1$/);
-    const outside = lines.filter((l) => l !== location && !l.startsWith('**Build**')).join('\n');
+    const outside = lines
+      .filter((l) => l !== location && !l.startsWith('**Build**'))
+      .filter((_, i, all) => !insideFence(all, i))
+      .join('\n');
     expect(outside).not.toContain('<script');
     expect(outside).not.toContain('<u>');
     expect(outside).toContain('\\](javascript');
@@ -78,13 +81,50 @@ describe('job summary: user text cannot break the layout or inject HTML', () => 
     const failedLine = markdown.split('\n').find((l) => l.startsWith('- **failed-metric**'))!;
     expect(failedLine).toContain(expected);
     expect(markdown).toMatch(new RegExp(`> \\[!WARNING\\]\\n> a \\\\\\| b c .*${escapeRegExp(expected)}`));
-    expect(markdown).toContain(`> [!CAUTION]\n> **The run failed** with \`INTERNAL\`: a \\| b c`);
+    // The failure message is shown literally in a fenced block (checked in its own test below).
     expect(truncate(HOSTILE, 300)).toBe(HOSTILE);
   });
 
   it('puts branch and commit in code spans the user text cannot close', () => {
     const build = markdown.split('\n')[2];
     expect(build).toBe('**Build** ``abc`def|0123`` on `` feat/<x>|`y` `` · run #7 · 3 builds recorded');
+  });
+});
+
+/** Whether line i of a blockquoted summary is inside (or is) a fenced code block. */
+function insideFence(lines: string[], i: number): boolean {
+  let open: string | undefined;
+  for (let n = 0; n <= i; n++) {
+    const m = /^> (`{3,})/.exec(lines[n]);
+    if (m && (!open || m[1].length >= open.length)) {
+      if (n === i) return true;
+      open = open ? undefined : m[1];
+    }
+  }
+  return open !== undefined;
+}
+
+describe('the failure message', () => {
+  const render = (message: string) =>
+    new ReportService().render(sampleReport({ failure: { code: 'INTERNAL', message } }));
+
+  test('is shown literally in a fenced block inside the alert, one quoted line per line', () => {
+    const markdown = render('first line\nwith: yaml\n  key: ${{ secrets.X }}');
+    expect(markdown).toContain('> [!CAUTION]\n> **The run failed** with `INTERNAL`.\n>\n> ```text\n> first line\n> with: yaml\n>   key: ${{ secrets.X }}\n> ```');
+  });
+
+  test('cannot close its fence early, whatever backticks it holds', () => {
+    const markdown = render('a ``` b ```` c\n```` <script>x</script>');
+    const lines = markdown.split('\n');
+    const open = lines.findIndex((l) => /^> `{5}text$/.test(l));
+    expect(open).toBeGreaterThan(-1);
+    expect(lines[open + 1]).toBe('> a ``` b ```` c');
+    expect(lines[open + 2]).toBe('> ```` <script>x</script>');
+    expect(lines[open + 3]).toBe('> `````');
+  });
+
+  test('drops control and bidi-override characters', () => {
+    expect(render('a\u0007b\u202Ec')).toContain('> abc');
   });
 });
 

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import {
   failureLine,
   listKeys,
@@ -140,6 +141,11 @@ test.each([
   expect(run.outputs['error-code']).toBe('CONCURRENT_UPDATE');
   expect(run.outputs['error-message']).toContain('conditional write was refused');
   expect(env.proxy.count(operation)).toBe(1); // not retried
+  // Outputs and summary count what storage holds, and point at the unsaved copy.
+  expect(run.outputs['total-builds']).toBe('2');
+  expect(run.summary).toContain('2 builds recorded');
+  expect(run.summary).toContain("This build's metrics were not stored");
+  expect(readDatabase(fs.readFileSync(run.outputs['artifact-path']!)).builds).toBe(3);
   expect((await remoteBytes(env, key))!.equals(before)).toBe(true);
   expectNoSecret(run, TEST_SECRET);
 });

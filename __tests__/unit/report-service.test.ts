@@ -120,7 +120,7 @@ describe('ReportService.render', () => {
     expect(markdown).toContain('> [!WARNING]\n> first &lt;warning&gt;\n');
     expect(markdown).toContain('> [!WARNING]\n> second line\n');
     expect(markdown).toContain(
-      '> [!CAUTION]\n> **The run failed** with `S3_ACCESS_DENIED`: Access denied to s3://b/k. Grant s3:PutObject.\n',
+      '> [!CAUTION]\n> **The run failed** with `S3_ACCESS_DENIED`.\n>\n> ```text\n> Access denied to s3://b/k.\n> Grant s3:PutObject.\n> ```\n',
     );
     // Alerts come before the metrics.
     expect(markdown.indexOf('[!CAUTION]')).toBeLessThan(markdown.indexOf('### Metrics'));

@@ -154,8 +154,12 @@ export class ReportService {
 
   private failure({ failure }: ReportData): string {
     if (!failure) return '';
-    const message = escapeInline(truncate(failure.message, MESSAGE_CHARS));
-    return `> [!CAUTION]\n> **The run failed** with ${codeSpan(failure.code) || '`INTERNAL`'}: ${message}`;
+    // A fenced block keeps the message as written (line breaks, the YAML of a fix, `code`) and
+    // literal: markdown and HTML are not parsed inside it. The fence outgrows any backtick run.
+    const text = truncate(failure.message, MESSAGE_CHARS).replace(/\r\n?/g, '\n').replace(CONTROL_EXCEPT_NEWLINE, '');
+    const fence = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
+    const body = text.split('\n').map((line) => `> ${line}`.trimEnd());
+    return [`> [!CAUTION]`, `> **The run failed** with ${codeSpan(failure.code) || '`INTERNAL`'}.`, '>', `> ${fence}text`, ...body, `> ${fence}`].join('\n');
   }
 
   private metricsSection(metrics: MetricRow[], limits: Limits, budget: number): string {
@@ -306,3 +310,6 @@ async function separatorBefore(file: string | undefined): Promise<string> {
     return '';
   }
 }
+
+/** Control and bidi-override characters, but not tab or newline. */
+const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;

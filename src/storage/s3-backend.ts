@@ -17,7 +17,7 @@ import type { S3Settings, StorageType } from '../config/types';
 import { MetricsStore } from '../db/metrics-store';
 import { ActionError } from '../errors';
 import type { DownloadResult, PhaseOptions, StorageBackend, UploadResult } from './backend';
-import { corruptSuffix, preserveCorruptFile } from './preserve-corrupt';
+import { corruptSuffix } from './preserve-corrupt';
 import { createS3Client, resolveCredentialsOrFail } from './s3-client';
 import { mapS3Error } from './s3-errors';
 import { TransientError, isTransientError, withRetry } from './retry';
@@ -109,12 +109,8 @@ export class S3Backend implements StorageBackend {
     if (got === 'no-such-key') {
       this.remote = { checked: true, etag: undefined };
       const notes = [`No database at ${this.location} yet: starting a new one.`];
-      // The working copy must be the remote one or nothing: never treat a stale local file as history.
-      if (fs.existsSync(databasePath)) {
-        const aside = `${databasePath}.stale${corruptSuffix().replace('.corrupt', '')}`;
-        await fs.promises.rename(databasePath, aside);
-        notes.push(`A file already at ${databasePath} was moved to ${aside}.`);
-      }
+      const aside = await moveLeftoverAside(databasePath);
+      if (aside) notes.push(`A file already at ${databasePath} was moved to ${aside}.`);
       return { firstRun: true, bytes: 0, notes };
     }
 
@@ -288,7 +284,8 @@ export class S3Backend implements StorageBackend {
         },
       );
     }
-    if (fs.existsSync(databasePath)) preserveCorruptFile(databasePath);
+    // A leftover working copy is not the corrupt one (that was the download): label it stale.
+    await moveLeftoverAside(databasePath);
     return {
       firstRun: true,
       bytes: 0,
@@ -488,6 +485,17 @@ function refuse(location: string, reason: string): ActionError {
 
 function metadataFor(sha256: string): Record<string, string> {
   return { sha256, tool: 'track-metrics' };
+}
+
+/**
+ * The working copy must be the remote one or nothing: a file left at databasePath by an earlier
+ * run is never taken as history. Moved aside (not deleted); returns where, if anything was there.
+ */
+async function moveLeftoverAside(databasePath: string): Promise<string | undefined> {
+  if (!fs.existsSync(databasePath)) return undefined;
+  const aside = `${databasePath}.stale${corruptSuffix().replace('.corrupt', '')}`;
+  await fs.promises.rename(databasePath, aside);
+  return aside;
 }
 
 async function removeSqliteSidecars(databasePath: string): Promise<void> {

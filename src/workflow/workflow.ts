@@ -41,6 +41,8 @@ export interface WorkflowResult {
   download?: DownloadResult;
   markdown?: string;
   durationMs: number;
+  /** set when this build was recorded in the working copy but not stored: where that copy is */
+  unsavedCopy?: string;
 }
 
 /**
@@ -61,6 +63,9 @@ export class Workflow {
     const started = Date.now();
     const deadline = new Deadline(settings.timeoutMs, cancel);
     const dbPath = settings.databasePath;
+    const warnings = [...(this.deps.warnings ?? [])];
+    let buildId = 0;
+    let replaced = false;
     const result: WorkflowResult = { success: false, collected: [], totalBuilds: 0, databaseSize: 0, durationMs: 0 };
     let rows: MetricRow[] = [];
 
@@ -79,8 +84,7 @@ export class Workflow {
         return downloaded;
       });
 
-      let buildId = 0;
-      await this.phases.run('collect', async (record) => {
+        await this.phases.run('collect', async (record) => {
         if (cancel.aborted) throw new ActionError('INTERNAL', 'The run was cancelled before collecting metrics.');
         const store = MetricsStore.open(dbPath, { log: (l) => log.debug(l) });
         try {
@@ -92,7 +96,7 @@ export class Workflow {
             log: (l) => log.info(l),
           });
           const masked = this.maskSecretLabels(result.collected);
-          ({ buildId } = store.recordBuild(this.deps.context, settings.metrics, masked));
+          ({ buildId, replaced } = store.recordBuild(this.deps.context, settings.metrics, masked));
           result.collected = masked;
           result.totalBuilds = store.countBuilds();
           rows = buildMetricRows(store, settings.metrics, masked, buildId);
@@ -117,6 +121,16 @@ export class Workflow {
       // Reported once, by the caller (core.setFailed): a second annotation would only repeat it.
       result.error = toActionError(e);
       this.phases.skipRemaining(PHASES.slice(0, 3), 'not run: an earlier phase failed');
+      if (buildId && !result.upload) {
+        // Recorded in the working copy, never stored: count what storage holds, and say where
+        // the copy is so an `if: failure()` step can keep it.
+        result.unsavedCopy = dbPath;
+        result.totalBuilds = result.download?.firstRun ? 0 : result.totalBuilds - (replaced ? 0 : 1);
+        warnings.push(
+          `This build's metrics were not stored in ${backend.location}; the updated database is at ${dbPath} (output artifact-path). ` +
+            'Keep it with an if: failure() step that uploads steps.<id>.outputs.artifact-path (actions/upload-artifact).',
+        );
+      }
     }
     // Only a database this run opened has a size worth reporting (not a leftover after a failed download).
     if (!result.databaseSize && result.download && fs.existsSync(dbPath)) result.databaseSize = fs.statSync(dbPath).size;
@@ -126,7 +140,7 @@ export class Workflow {
     try {
       await this.phases.run('report', async () => {
         result.durationMs = Date.now() - started;
-        result.markdown = await this.report.write(this.reportData(rows, result), {
+        result.markdown = await this.report.write(this.reportData(rows, result, warnings), {
           inActions: this.deps.context.inActions,
           redact: (markdown) => this.deps.secrets.redact(markdown),
         });
@@ -154,7 +168,7 @@ export class Workflow {
     });
   }
 
-  private reportData(rows: MetricRow[], result: WorkflowResult): ReportData {
+  private reportData(rows: MetricRow[], result: WorkflowResult, warnings: string[]): ReportData {
     const { settings, context, backend } = this.deps;
     const notes = [...(result.download?.notes ?? []), ...(result.upload?.notes ?? [])];
     return {
@@ -174,7 +188,7 @@ export class Workflow {
         runNumber: context.runNumber,
         totalBuilds: result.totalBuilds,
       },
-      warnings: this.deps.warnings ?? [],
+      warnings,
       nextStep: result.upload?.nextStep,
       failure: result.error ? { code: result.error.code, message: result.error.fullMessage } : undefined,
     };
