@@ -68,14 +68,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<ActionO
       outputs['artifact-upload-required'] = result.upload.outputs['artifact-upload-required'] === 'true';
     }
     if (result.error) setError(outputs, result.error);
-    if (result.unsavedCopy) {
-      // The upload did not happen: point an `if: failure()` step at the updated working copy.
-      outputs['artifact-path'] = result.unsavedCopy;
-      log.warning(
-        `This build's metrics were not stored; the updated database is at ${result.unsavedCopy} (output artifact-path). ` +
-          'Keep it with an `if: failure()` step that uploads steps.<id>.outputs.artifact-path (actions/upload-artifact).',
-      );
-    }
+    // The upload did not happen: point an `if: failure()` step at the updated working copy.
+    if (result.unsavedCopy) outputs['artifact-path'] = result.unsavedCopy;
   } catch (e) {
     const err = toActionError(e);
     setError(outputs, err);

@@ -4,10 +4,8 @@ import * as path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { MetricDefinition } from '../../src/config/types';
 import { MetricsStore } from '../../src/db/metrics-store';
-import { openDriver } from '../../src/db/open-driver';
 import { createS3Client } from '../../src/storage/s3-client';
 import { makeTempDir, makeWorkspace, prepareActionDir, runAction, type ActionRun, type RunOptions } from './action-runner';
-import { buildContext } from './db-scenario';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import { TEST_SECRET } from './secret-scan';
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from './s3-server';
@@ -84,30 +82,7 @@ export function uniqueKey(label: string): string {
   return `${label}-${crypto.randomBytes(4).toString('hex')}/metrics.db`;
 }
 
-/** A valid metrics database with `builds` builds, optionally padded to about `paddingBytes`. */
-export function makeDatabaseBytes(opts: { builds?: number; paddingBytes?: number } = {}): Buffer {
-  const dir = makeTempDir('tm-seed-');
-  const file = path.join(dir, 'seed.db');
-  const store = MetricsStore.open(file);
-  for (let i = 0; i < (opts.builds ?? 2); i++) {
-    store.recordBuild(buildContext({ commitSha: `${i}`.repeat(40), runId: `${500 + i}`, runNumber: i + 1 }), METRICS, [
-      { name: 'coverage', type: 'numeric', ok: true, value: 80 + i, durationMs: 1 },
-      { name: 'status', type: 'label', ok: true, value: `seed-${i}`, durationMs: 1 },
-    ]);
-  }
-  store.close();
-  if (opts.paddingBytes) {
-    // Random bytes so nothing along the way can compress them into a small upload.
-    const db = openDriver(file);
-    db.exec('CREATE TABLE IF NOT EXISTS test_padding (data BLOB)');
-    const insert = db.prepare('INSERT INTO test_padding (data) VALUES (?)');
-    for (let left = opts.paddingBytes; left > 0; left -= 1024 * 1024) insert.run(crypto.randomBytes(Math.min(left, 1024 * 1024)));
-    db.close();
-  }
-  const bytes = fs.readFileSync(file);
-  fs.rmSync(dir, { recursive: true, force: true });
-  return bytes;
-}
+export { makeDatabaseBytes } from './seed-database';
 
 export async function putRemote(env: FailureEnv, key: string, body: Buffer): Promise<void> {
   await env.admin.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body }));

@@ -12,11 +12,11 @@ import {
 } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../../src/config/types';
 import { MetricsStore } from '../../src/db/metrics-store';
-import { openDriver } from '../../src/db/open-driver';
 import { ActionError } from '../../src/errors';
 import type { PhaseOptions } from '../../src/storage/backend';
 import { createS3Client } from '../../src/storage/s3-client';
 import { S3Backend, SINGLE_PUT_MAX_BYTES } from '../../src/storage/s3-backend';
+import { makeDatabaseBytes } from '../helpers/seed-database';
 import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from '../helpers/s3-server';
 
 const BUCKET = 'metrics';
@@ -62,20 +62,9 @@ function phase(): PhaseOptions & { lines: string[] } {
   return { signal: new AbortController().signal, log: (l) => lines.push(l), lines };
 }
 
-/** A real metrics database, padded with random blobs to about `bytes`. */
+/** A real metrics database (no builds), padded with random blobs to about `bytes`. */
 function makeDatabase(file: string, bytes = 0): void {
-  MetricsStore.open(file).close();
-  if (bytes > 0) {
-    // Through the project's driver: jest cannot load better-sqlite3's addon a second time.
-    const db = openDriver(file);
-    db.exec('CREATE TABLE padding (b BLOB)');
-    const insert = db.prepare('INSERT INTO padding (b) VALUES (?)');
-    const chunk = 1024 * 1024;
-    db.transaction(() => {
-      for (let n = 0; n < bytes; n += chunk) insert.run(crypto.randomBytes(chunk));
-    });
-    db.close();
-  }
+  fs.writeFileSync(file, makeDatabaseBytes({ builds: 0, paddingBytes: bytes }));
 }
 
 async function remoteBytes(key: string): Promise<Buffer> {

@@ -60,13 +60,27 @@ export function escapeInline(text: string): string {
 export function codeSpan(text: string, options: { inTable?: boolean } = {}): string {
   let body = toSingleLine(text);
   if (body.trim() === '') return '';
-  const longestRun = Math.max(0, ...(body.match(/`+/g) ?? []).map((run) => run.length));
-  const fence = '`'.repeat(longestRun + 1);
+  const fence = '`'.repeat(longestBacktickRun(body) + 1);
   // Backslashes stay literal in code spans; GFM only unescapes `\|`.
   if (options.inTable) body = body.replace(/\|/g, '\\|');
   // A space on each side keeps a leading/trailing backtick from joining the fence.
   const pad = body.startsWith('`') || body.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${body}${pad}${fence}`;
+}
+
+/**
+ * A fenced code block holding `text` literally with its line breaks: markdown and HTML are not
+ * parsed inside, and the fence is longer than any backtick run so the text cannot close it.
+ * Returned as lines, so a caller can quote them.
+ */
+export function fencedBlock(text: string, info = ''): string[] {
+  const body = String(text).replace(/\r\n?|[\u2028\u2029]/g, '\n').replace(UNSAFE_CHARS, '');
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
+  return [`${fence}${info}`, ...body.split('\n'), fence];
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
 }
 
 export type Align = 'left' | 'right' | 'center';

@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import * as core from '@actions/core';
 
 import type { MetricRow, PhaseRecord, PhaseStatus, ReportData } from './types';
-import { codeSpan, escapeCell, escapeInline, tableHead, tableRow, truncate, type Align } from './markdown';
+import { codeSpan, escapeCell, fencedBlock, escapeInline, tableHead, tableRow, truncate, type Align } from './markdown';
 import { sparkline, labelTrail } from './sparkline';
 import { formatChange, formatDuration, formatLabelChange, formatValue, NONE } from './format';
 
@@ -154,12 +154,9 @@ export class ReportService {
 
   private failure({ failure }: ReportData): string {
     if (!failure) return '';
-    // A fenced block keeps the message as written (line breaks, the YAML of a fix, `code`) and
-    // literal: markdown and HTML are not parsed inside it. The fence outgrows any backtick run.
-    const text = truncate(failure.message, MESSAGE_CHARS).replace(/\r\n?/g, '\n').replace(CONTROL_EXCEPT_NEWLINE, '');
-    const fence = '`'.repeat(Math.max(3, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
-    const body = text.split('\n').map((line) => `> ${line}`.trimEnd());
-    return [`> [!CAUTION]`, `> **The run failed** with ${codeSpan(failure.code) || '`INTERNAL`'}.`, '>', `> ${fence}text`, ...body, `> ${fence}`].join('\n');
+    // In a fenced block the message keeps its line breaks (the YAML of a fix) and stays literal.
+    const block = fencedBlock(truncate(failure.message, MESSAGE_CHARS), 'text').map((line) => `> ${line}`.trimEnd());
+    return ['> [!CAUTION]', `> **The run failed** with ${codeSpan(failure.code) || '`INTERNAL`'}.`, '>', ...block].join('\n');
   }
 
   private metricsSection(metrics: MetricRow[], limits: Limits, budget: number): string {
@@ -310,6 +307,3 @@ async function separatorBefore(file: string | undefined): Promise<string> {
     return '';
   }
 }
-
-/** Control and bidi-override characters, but not tab or newline. */
-const CONTROL_EXCEPT_NEWLINE = /[\u0000-\u0008\u000B-\u001F\u007F\u202A-\u202E\u2066-\u2069]/g;

@@ -17,7 +17,7 @@ import type { S3Settings, StorageType } from '../config/types';
 import { MetricsStore } from '../db/metrics-store';
 import { ActionError } from '../errors';
 import type { DownloadResult, PhaseOptions, StorageBackend, UploadResult } from './backend';
-import { corruptSuffix } from './preserve-corrupt';
+import { corruptSuffix, moveAside } from './preserve-corrupt';
 import { createS3Client, resolveCredentialsOrFail } from './s3-client';
 import { mapS3Error } from './s3-errors';
 import { TransientError, isTransientError, withRetry } from './retry';
@@ -96,9 +96,9 @@ export class S3Backend implements StorageBackend {
       // request. A 404 without that body (a gateway or proxy answering) is not a definite answer:
       // a listing, which always has a body, must confirm the key is absent.
       const first = await this.call('GetObject', options, (signal) => this.fetchTo(temp, signal), (err) =>
-        isNoSuchKey(err) ?? (isBare404(err) ? ({ ambiguous: err } as const) : undefined),
+        isNoSuchKey(err) ?? (isBare404(err) ? ('ambiguous' as const) : undefined),
       );
-      got = typeof first === 'object' && 'ambiguous' in first ? await this.confirmAbsent(options) : first;
+      got = first === 'ambiguous' ? await this.confirmAbsent(options) : first;
     } catch (err) {
       await fs.promises.rm(temp, { force: true });
       throw err;
@@ -109,7 +109,7 @@ export class S3Backend implements StorageBackend {
     if (got === 'no-such-key') {
       this.remote = { checked: true, etag: undefined };
       const notes = [`No database at ${this.location} yet: starting a new one.`];
-      const aside = await moveLeftoverAside(databasePath);
+      const aside = moveLeftoverAside(databasePath);
       if (aside) notes.push(`A file already at ${databasePath} was moved to ${aside}.`);
       return { firstRun: true, bytes: 0, notes };
     }
@@ -260,7 +260,7 @@ export class S3Backend implements StorageBackend {
       copyFailure = err instanceof ActionError ? err.message : String(err);
     }
     // A local copy as well: it is what this run actually saw, and it survives a failed server-side copy.
-    const local = await keepAside(temp, databasePath);
+    const local = moveAside(temp, 'corrupt', databasePath);
 
     if (!remoteCopy) {
       throw new ActionError(
@@ -285,7 +285,7 @@ export class S3Backend implements StorageBackend {
       );
     }
     // A leftover working copy is not the corrupt one (that was the download): label it stale.
-    await moveLeftoverAside(databasePath);
+    moveLeftoverAside(databasePath);
     return {
       firstRun: true,
       bytes: 0,
@@ -443,36 +443,38 @@ export class S3Backend implements StorageBackend {
   }
 }
 
+/** The S3 error code (or SDK error name) and HTTP status of a failed request. */
+function s3Failure(err: unknown): { name?: string; status?: number } {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
+  return { name: e?.Code ?? e?.name, status: e?.$metadata?.httpStatusCode };
+}
+
 /** 412 (the If-Match / If-None-Match condition failed) or 409 (a conflicting conditional write). */
 function isPreconditionFailed(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  const name = e?.Code ?? e?.name;
-  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || e?.$metadata?.httpStatusCode === 412;
+  const { name, status } = s3Failure(err);
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || status === 412;
 }
 
 function isNotImplemented(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  return (e?.Code ?? e?.name) === 'NotImplemented' || e?.$metadata?.httpStatusCode === 501;
+  const { name, status } = s3Failure(err);
+  return name === 'NotImplemented' || status === 501;
 }
 
 function isNoSuchKey(err: unknown): 'no-such-key' | undefined {
-  const e = err as { name?: string; Code?: string } | undefined;
-  return (e?.Code ?? e?.name) === 'NoSuchKey' ? 'no-such-key' : undefined;
+  return s3Failure(err).name === 'NoSuchKey' ? 'no-such-key' : undefined;
 }
 
 /** A 404 without an S3 error code (some providers, or a proxy): key or bucket, we cannot tell yet. */
 function isBare404(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  const name = e?.Code ?? e?.name;
-  return e?.$metadata?.httpStatusCode === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchKey';
+  const { name, status } = s3Failure(err);
+  return status === 404 && name !== 'NoSuchBucket' && name !== 'NoSuchKey';
 }
 
 /** HeadObject's bodiless 404 (NotFound), as opposed to a missing bucket. */
 function isMissingObject(err: unknown): boolean {
-  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | undefined;
-  const name = e?.Code ?? e?.name;
+  const { name, status } = s3Failure(err);
   if (name === 'NoSuchBucket') return false;
-  return name === 'NotFound' || name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
+  return name === 'NotFound' || name === 'NoSuchKey' || status === 404;
 }
 
 function refuse(location: string, reason: string): ActionError {
@@ -491,11 +493,8 @@ function metadataFor(sha256: string): Record<string, string> {
  * The working copy must be the remote one or nothing: a file left at databasePath by an earlier
  * run is never taken as history. Moved aside (not deleted); returns where, if anything was there.
  */
-async function moveLeftoverAside(databasePath: string): Promise<string | undefined> {
-  if (!fs.existsSync(databasePath)) return undefined;
-  const aside = `${databasePath}.stale${corruptSuffix().replace('.corrupt', '')}`;
-  await fs.promises.rename(databasePath, aside);
-  return aside;
+function moveLeftoverAside(databasePath: string): string | undefined {
+  return fs.existsSync(databasePath) ? moveAside(databasePath, 'stale') : undefined;
 }
 
 async function removeSqliteSidecars(databasePath: string): Promise<void> {
@@ -506,14 +505,6 @@ async function sha256File(file: string, signal: AbortSignal): Promise<string> {
   const hash = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(file, { signal, highWaterMark: 1024 * 1024 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-/** Moves the rejected download to <databasePath>.corrupt-<UTC time> (never overwriting). */
-async function keepAside(temp: string, databasePath: string): Promise<string> {
-  let target = `${databasePath}${corruptSuffix()}`;
-  for (let i = 1; fs.existsSync(target); i++) target = `${databasePath}${corruptSuffix()}-${i}`;
-  await fs.promises.rename(temp, target);
-  return target;
 }
 
 function tempPathFor(file: string, purpose: string): string {

@@ -74,17 +74,11 @@ export class Workflow {
         fs.mkdirSync(path.dirname(dbPath), { recursive: true });
         const downloaded = await deadline.run('download', (signal) => backend.download(dbPath, { signal, log: (l) => log.info(l) }));
         for (const note of downloaded.notes) log.info(note);
-        if (downloaded.firstRun && backend.transfers && fs.existsSync(dbPath)) {
-          // A leftover working copy must never become the history of a first run.
-          const aside = `${dbPath}.stale-${Date.now()}`;
-          fs.renameSync(dbPath, aside);
-          log.warning(`Moved a leftover working copy aside to ${aside}.`);
-        }
         record.detail = downloaded.detail ?? (downloaded.firstRun ? 'first run: new database' : `${downloaded.bytes} bytes`);
         return downloaded;
       });
 
-        await this.phases.run('collect', async (record) => {
+      await this.phases.run('collect', async (record) => {
         if (cancel.aborted) throw new ActionError('INTERNAL', 'The run was cancelled before collecting metrics.');
         const store = MetricsStore.open(dbPath, { log: (l) => log.debug(l) });
         try {
@@ -126,10 +120,11 @@ export class Workflow {
         // the copy is so an `if: failure()` step can keep it.
         result.unsavedCopy = dbPath;
         result.totalBuilds = result.download?.firstRun ? 0 : result.totalBuilds - (replaced ? 0 : 1);
-        warnings.push(
-          `This build's metrics were not stored in ${backend.location}; the updated database is at ${dbPath} (output artifact-path). ` +
-            'Keep it with an if: failure() step that uploads steps.<id>.outputs.artifact-path (actions/upload-artifact).',
-        );
+        const unsaved =
+          `This build's metrics were not stored; the updated database is at ${dbPath} (output artifact-path). ` +
+          'Keep it with an if: failure() step that uploads steps.<id>.outputs.artifact-path (actions/upload-artifact).';
+        log.warning(unsaved);
+        warnings.push(unsaved);
       }
     }
     // Only a database this run opened has a size worth reporting (not a leftover after a failed download).
