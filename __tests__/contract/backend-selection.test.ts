@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolveSettings } from '../../src/config/settings';
-import { STORAGE_TYPES, type StorageType, type UnentropyConfig } from '../../src/config/types';
+import { type StorageType, type UnentropyConfig } from '../../src/config/types';
 import { ActionError } from '../../src/errors';
 import { ArtifactLimitedBackend } from '../../src/storage/artifact-backend';
 import { createBackend } from '../../src/storage/factory';
@@ -66,25 +66,7 @@ describe('backend selection', () => {
     expect(backend.type).toBe('sqlite-artifact');
   });
 
-  test.each([
-    ['input', 'sqlite-artifacts', undefined, 'input `storage-type`'],
-    ['input beats a valid config', 'artifact', 'sqlite-artifact', 'input `storage-type`'],
-    ['config', undefined, 'github-artifact', '`storage.type` in unentropy.json'],
-    ['config, upper case', undefined, 'SQLITE-LOCAL', '`storage.type` in unentropy.json'],
-  ])('invalid storage type from %s: CONFIG_INVALID listing the valid ones, no backend', (_label, input, configType, source) => {
-    let error: unknown;
-    try {
-      backendFor({ input, configType });
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ActionError);
-    const e = error as ActionError;
-    expect(e.code).toBe('CONFIG_INVALID');
-    expect(e.message).toContain(source);
-    for (const valid of STORAGE_TYPES) expect(e.message).toContain(valid);
-    expect(e.message).toContain(JSON.stringify(input ?? configType));
-  });
+  // Invalid storage types fail in resolveSettings, before any backend: storage-type-precedence.test.ts.
 
   test.each([
     ['artifact-upload', 'yes'],

@@ -31,6 +31,10 @@ describe('storage type precedence', () => {
     ['input', 'sqlite-s4', undefined, 'input `storage-type`'],
     ['input (beats a valid config)', 's3', 'sqlite-local', 'input `storage-type`'],
     ['config', undefined, 'sqlite', '`storage.type` in unentropy.json'],
+    ['input, near miss', 'sqlite-artifacts', undefined, 'input `storage-type`'],
+    ['input beats a valid config, short form', 'artifact', 'sqlite-artifact', 'input `storage-type`'],
+    ['config, near miss', undefined, 'github-artifact', '`storage.type` in unentropy.json'],
+    ['config, upper case', undefined, 'SQLITE-LOCAL', '`storage.type` in unentropy.json'],
   ])('invalid value from %s is CONFIG_INVALID listing the valid ones', (_label, input, configType, source) => {
     let error: unknown;
     try {
